@@ -1,0 +1,37 @@
+"""aezoo: a model zoo of autoencoders for Keras 3 on TensorFlow.
+
+Imports stay light: TensorFlow is imported only when a model is built.
+
+Example:
+>>> import zoo
+>>> x, y = zoo.datasets.load("mnist5k", split="train")
+>>> m = zoo.build("ae", input_shape=(28, 28, 1), latent_dim=16, backbone="conv")
+>>> m.compile(optimizer="adam"); m.fit(x, epochs=5)
+"""
+
+import importlib
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from zoo.registry import build, list_backbones, list_models  # noqa: E402
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = ("datasets", "evaluation", "presets", "callbacks", "distributions", "base")
+_LAZY_FUNCTIONS = {
+    "list_presets": "presets",
+    "load": "presets",
+    "preset_info": "presets",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"zoo.{name}")
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(f"zoo.{_LAZY_FUNCTIONS[name]}"), name)
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+
+
+__all__ = ["build", "list_backbones", "list_models", "__version__"]

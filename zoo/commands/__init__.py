@@ -1,0 +1,1 @@
+"""One module per `aezoo` command; `zoo.cli` discovers them."""

@@ -1,0 +1,3 @@
+"""Variants: objectives. Importing registers every one."""
+
+from zoo.variants import ae, vae  # noqa: F401
