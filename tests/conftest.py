@@ -1,0 +1,55 @@
+"""Shared fixtures: small slices of the real embedded datasets."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import zoo  # noqa: E402
+
+# Small networks keep the whole variant x backbone matrix quick on 2 CPU cores.
+SMALL_OPTIONS = {
+    "mlp": {"hidden_units": (64,)},
+    "conv": {"filters": (8, 16)},
+    "recurrent": {"units": 16},
+}
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """(x_train[:512], x_test[:256]) of mnist5k, float32 (28, 28, 1)."""
+    x_train, _ = zoo.datasets.load("mnist5k", "train")
+    x_test, _ = zoo.datasets.load("mnist5k", "test")
+    return x_train[:512], x_test[:256]
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """(x_train, x_test) of scikit-learn's 8x8 digits, float32 (8, 8, 1)."""
+    return zoo.datasets.load("digits", "train")[0], zoo.datasets.load("digits", "test")[0]
+
+
+def contract_data(backbone, mnist):
+    """Real data shaped for a backbone: images, or image rows as sequences."""
+    x_train, x_test = mnist
+    if backbone == "recurrent":
+        return x_train[..., 0], x_test[..., 0]
+    return x_train, x_test
+
+
+def small_model(variant, backbone, input_shape, latent_dim=8, **options):
+    """Builds a registered model with small layers for fast tests."""
+    return zoo.build(variant, input_shape=input_shape, latent_dim=latent_dim,
+                     backbone=backbone, **{**SMALL_OPTIONS.get(backbone, {}), **options})
+
+
+def as_numpy(values):
+    return np.asarray(values)
