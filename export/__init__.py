@@ -1,0 +1,31 @@
+"""aezoo export: SavedModel, LiteRT and ONNX artifacts, checked for parity.
+
+`import export` and `export.load_runtime` do not import TensorFlow: an
+edge or server deployment needs only `onnxruntime` or `ai-edge-litert`.
+`export_model` imports TensorFlow when it runs.
+
+Example:
+>>> import export
+>>> report = export.export_model(m, "out/vae", formats=("saved_model", "tflite", "onnx"))
+>>> export.verify("out/vae").passed
+True
+>>> run = export.load_runtime("out/vae/encode.onnx")
+>>> z = run(x_test[:8])
+"""
+
+from export.common import ENDPOINTS, FORMATS, QUANTIZE_MODES
+from export.exporter import ExportReport, ParityError, VerifyReport, export_model, verify
+from export.runtime import Runtime, load_runtime
+
+__all__ = [
+    "ENDPOINTS",
+    "FORMATS",
+    "QUANTIZE_MODES",
+    "ExportReport",
+    "ParityError",
+    "Runtime",
+    "VerifyReport",
+    "export_model",
+    "load_runtime",
+    "verify",
+]

@@ -1,0 +1,101 @@
+"""LiteRT export: one `.tflite` per endpoint, from the SavedModel signature.
+
+Builtin ops only: a Flex (select TF) op converts but does not run in the pip
+LiteRT interpreter. Quantization modes:
+
+- `None`: float32 weights and activations.
+- `"float16"`: float16 weights, float32 compute and io.
+- `"dynamic"`: int8 weights, activations quantized on the fly; float io.
+- `"int8"`: int8 weights and activations calibrated on representative
+  data, `TFLITE_BUILTINS_INT8` only. Inputs and outputs stay float32 (a
+  quantize op at the input, a dequantize op at each output), so the same
+  numpy code drives every mode; integer `codes` stay int32.
+
+Models with LSTM/GRU layers are converted with a static batch of 1 (LiteRT
+builtins cannot run their dynamic-batch TensorList ops); `export.runtime`
+loops over larger batches.
+"""
+
+from export import endpoints as endpoints_module
+
+CALIBRATION_EXAMPLES = 200
+
+
+def export_tflite(saved_model_dir, filepath, endpoint, quantize=None, representative_data=None):
+    """Converts one SavedModel signature to a `.tflite` file.
+
+    Args:
+        saved_model_dir: str. A SavedModel written by `export_saved_model`.
+        filepath: str. The `.tflite` file to write.
+        endpoint: str. Signature (endpoint) name.
+        quantize: str or None. `None`, `"float16"`, `"dynamic"` or `"int8"`.
+            Defaults to `None`.
+        representative_data: numpy array or None. Calibration inputs of this
+            endpoint (`x`, or latents `z` for `decode`); required for int8.
+
+    Returns:
+        `filepath`.
+
+    Example:
+    >>> export_tflite("out/saved_model", "out/encode.tflite", "encode")
+    """
+    import tensorflow as tf
+
+    from zoo import quiet
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir,
+                                                         signature_keys=[endpoint])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantize is not None:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantize == "int8":
+        if representative_data is None:
+            raise ValueError("int8 quantization needs representative data. "
+                             "Received: representative_data=None")
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        name = endpoints_module.INPUT_NAMES[endpoint]
+        examples = representative_data[:CALIBRATION_EXAMPLES]
+
+        def calibration():
+            for i in range(len(examples)):
+                yield {name: examples[i : i + 1]}
+
+        converter.representative_dataset = calibration
+    with quiet.silenced_stderr():
+        flatbuffer = converter.convert()
+    with open(filepath, "wb") as f:
+        f.write(flatbuffer)
+    return filepath
+
+
+def op_names(filepath):
+    """Sorted set of the LiteRT operator names in a `.tflite` file (no delegate)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(
+        model_path=filepath,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    return sorted({op["op_name"] for op in interpreter._get_ops_details()})
+
+
+def quantization_params(filepath, endpoint):
+    """Scales and zero points of a `.tflite` signature's inputs and outputs."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    runner = Interpreter(model_path=filepath).get_signature_runner(endpoint)
+    params = {}
+    for side, details in (("inputs", runner.get_input_details()),
+                          ("outputs", runner.get_output_details())):
+        for name, detail in details.items():
+            scales, zero_points = detail["quantization_parameters"]["scales"], detail[
+                "quantization_parameters"]["zero_points"]
+            params[f"{side}/{name}"] = {
+                "dtype": str(detail["dtype"].__name__ if hasattr(detail["dtype"], "__name__")
+                             else detail["dtype"]),
+                "scales": [float(s) for s in scales[:8]],
+                "zero_points": [int(z) for z in zero_points[:8]],
+            }
+    return params
