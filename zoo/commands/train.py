@@ -1,12 +1,40 @@
-"""`aezoo train`: train any variant x backbone on an embedded dataset."""
+"""`aezoo train`: train any variant x backbone on an embedded dataset, resumably.
+
+Each run lives in a run folder (`--run-dir`, default `runs/<variant>_<backbone>_
+<data>`): `run.json` holds the recipe, and after every epoch the model with its
+optimizer state is written atomically to `epoch_NNNN.keras` (the previous one is
+then removed). Re-running the same command after a kill resumes from the last
+complete checkpoint and says so. `--preset NAME` measures the trained model and
+writes `saved_models/NAME/` and its manifest entry (`zoo.presets.save_preset`).
+
+Example:
+    aezoo train vae --backbone conv --data mnist5k --latent-dim 32 --epochs 40 \\
+        --binarize --kl-warmup 10 --lr-schedule cosine --preset vae_conv_mnist
+"""
 
 import ast
+import glob
 import json
+import math
 import os
+import re
+import shutil
+import time
+
+CLASSIFIER = "classifier"
+_CHECKPOINT = re.compile(r"epoch_(\d{4,})\.keras$")
+# Arguments that define a run; resuming with any of them changed is refused.
+_RECIPE_KEYS = ("variant", "backbone", "data", "latent_dim", "batch_size", "learning_rate",
+                "lr_schedule", "kl_warmup", "binarize", "seed", "option")
 
 
 def parse_options(pairs):
-    """Parses `key=value` strings into a dict; values as Python literals when they parse."""
+    """Parses `key=value` strings into a dict; values as Python literals when they parse.
+
+    Example:
+    >>> parse_options(["beta=0.5", "filters=(32, 64)", "cell=gru"])
+    {'beta': 0.5, 'filters': (32, 64), 'cell': 'gru'}
+    """
     options = {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
@@ -19,47 +47,290 @@ def parse_options(pairs):
     return options
 
 
-def run(args):
-    from zoo import atomic, quiet
+def recipe_command(args):
+    """Returns the canonical `aezoo train ...` command line of parsed arguments."""
+    parts = ["aezoo", "train", args.variant]
+    if args.variant != CLASSIFIER:
+        parts += ["--backbone", args.backbone]
+    parts += ["--data", args.data]
+    if args.variant != CLASSIFIER:
+        parts += ["--latent-dim", str(args.latent_dim)]
+    parts += ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
+              "--learning-rate", f"{args.learning_rate:g}"]
+    if args.lr_schedule != "constant":
+        parts += ["--lr-schedule", args.lr_schedule]
+    if args.kl_warmup:
+        parts += ["--kl-warmup", str(args.kl_warmup)]
+    if args.binarize:
+        parts.append("--binarize")
+    parts += ["--seed", str(args.seed)]
+    for pair in args.option or ():
+        key, _, value = pair.partition("=")
+        parts += ["--option", f"'{key}={value}'" if any(c in value for c in " (),[]") else pair]
+    if args.preset:
+        parts += ["--preset", args.preset]
+    return " ".join(parts)
 
-    options = parse_options(args.option)
-    target = atomic.check_writable_target(args.out, args.overwrite)
-    tf = quiet.import_tensorflow()
+
+def _check_args(args):
+    from zoo import checks, datasets
+
+    checks.choice("--data", args.data, datasets.list_datasets())
+    for name in ("epochs", "batch_size", "latent_dim"):
+        checks.positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
+    checks.number_in_range("--learning-rate", args.learning_rate, 0.0, low_open=True)
+    if args.kl_warmup < 0:
+        raise ValueError(f"--kl-warmup must be >= 0 epochs. Received: {args.kl_warmup}")
+    if args.kl_warmup and args.variant != "vae":
+        raise ValueError(f"--kl-warmup applies to the vae variant only. Received: "
+                         f"variant={args.variant!r}")
+    if args.variant == CLASSIFIER:
+        if args.option:
+            raise ValueError(f"The classifier takes no --option. Received: {args.option}")
+        if args.data != "mnist5k":
+            raise ValueError(f"The classifier trains on 28x28 digits: --data mnist5k. "
+                             f"Received: --data {args.data}")
+
+
+def _learning_rate(args, steps_per_epoch):
+    import keras
+
+    if args.lr_schedule == "cosine":
+        # Decays to 5% of the initial rate over the whole run.
+        return keras.optimizers.schedules.CosineDecay(
+            args.learning_rate, steps_per_epoch * args.epochs, alpha=0.05)
+    return args.learning_rate
+
+
+def _build(args, x_train, steps_per_epoch):
     import keras
 
     import zoo
 
-    x_train, _ = zoo.datasets.load(args.data, "train")
-    x_test, _ = zoo.datasets.load(args.data, "test")
-    keras.utils.set_random_seed(args.seed)
+    if args.variant == CLASSIFIER:
+        from zoo import classifier
+
+        # The architecture whose `features` layer defines aezoo's MNIST-classifier FID.
+        model = classifier.build_mnist_classifier()
+        model.compile(optimizer=keras.optimizers.Adam(_learning_rate(args, steps_per_epoch)),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        return model
     model = zoo.build(args.variant, input_shape=x_train.shape[1:], latent_dim=args.latent_dim,
-                      backbone=args.backbone, **options)
-    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
-    print(f"training {args.variant}/{args.backbone} on {args.data} "
-          f"({len(x_train)} examples) for {args.epochs} epochs")
-    history = model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size,
-                        validation_data=(x_test,), verbose=2)
-    with atomic.atomic_file(target, overwrite=True, suffix=".keras") as tmp:
-        model.save(tmp)
-    summary = {k: float(v[-1]) for k, v in history.history.items()}
-    print(json.dumps(summary, indent=None))
-    print(f"saved {target}")
-    del tf
+                      backbone=args.backbone, **parse_options(args.option))
+    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(args, steps_per_epoch)))
+    return model
+
+
+def latest_checkpoint(run_dir):
+    """Returns `(epoch, path)` of the newest complete checkpoint in a run folder, or `(0, None)`."""
+    found = []
+    for path in glob.glob(os.path.join(run_dir, "epoch_*.keras")):
+        match = _CHECKPOINT.search(os.path.basename(path))
+        if match:
+            found.append((int(match.group(1)), path))
+    return max(found) if found else (0, None)
+
+
+def _checkpoint_callback(run_dir, history_path, previous_history):
+    import keras
+
+    from zoo import atomic
+
+    class Checkpoint(keras.callbacks.Callback):
+        """Writes model + optimizer state atomically after each epoch."""
+
+        def __init__(self):
+            super().__init__()
+            self.history = {k: list(v) for k, v in previous_history.items()}
+
+        def on_epoch_end(self, epoch, logs=None):
+            path = os.path.join(run_dir, f"epoch_{epoch + 1:04d}.keras")
+            with atomic.atomic_file(path, suffix=".keras") as tmp:
+                self.model.save(tmp)
+            for key, value in (logs or {}).items():
+                self.history.setdefault(key, []).append(float(value))
+            with atomic.atomic_file(history_path, suffix=".json") as tmp, open(tmp, "w") as f:
+                json.dump(self.history, f)
+            # Older checkpoints go only once the new one is complete.
+            for old_epoch, old in _all_checkpoints(run_dir):
+                if old_epoch < epoch + 1:
+                    os.remove(old)
+
+    return Checkpoint()
+
+
+def _all_checkpoints(run_dir):
+    for path in glob.glob(os.path.join(run_dir, "epoch_*.keras")):
+        match = _CHECKPOINT.search(os.path.basename(path))
+        if match:
+            yield int(match.group(1)), path
+
+
+def _kl_warmup_callback(model, warmup_epochs, beta):
+    import keras
+
+    class KLWarmup(keras.callbacks.Callback):
+        """Raises the KL weight linearly to `beta` over the first epochs."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            model.kl_weight.assign(beta * min(1.0, (epoch + 1) / warmup_epochs))
+
+    return KLWarmup()
+
+
+def _progress_callback(total_epochs):
+    import keras
+
+    class Progress(keras.callbacks.Callback):
+        """Prints one line per epoch with its values and time."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            values = " ".join(f"{k}={v:.4g}" for k, v in sorted((logs or {}).items()))
+            print(f"epoch {epoch + 1}/{total_epochs} {values} "
+                  f"({time.perf_counter() - self.started:.1f}s)", flush=True)
+
+    return Progress()
+
+
+def _prepare_run_dir(args, recipe):
+    """Returns the epoch to start from and the checkpoint to resume, after checking the folder."""
+    run_dir = args.run_dir
+    run_file = os.path.join(run_dir, "run.json")
+    if args.overwrite and os.path.exists(run_dir):
+        if not os.path.exists(run_file) and os.listdir(run_dir):
+            raise FileExistsError(f"{run_dir} is not an aezoo run folder (no run.json); "
+                                  "refusing to delete it.")
+        shutil.rmtree(run_dir)
+    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+        raise NotADirectoryError(f"--run-dir must be a folder. Received: {run_dir} (a file)")
+    if os.path.exists(run_file):
+        with open(run_file) as f:
+            saved = json.load(f)["recipe"]
+        if saved != recipe:
+            changed = sorted(k for k in set(saved) | set(recipe) if saved.get(k) != recipe.get(k))
+            raise ValueError(
+                f"{run_dir} holds a different run (differs in {', '.join(changed)}). Use the "
+                "same arguments to resume, another --run-dir, or --overwrite to start over."
+            )
+        return latest_checkpoint(run_dir)
+    from zoo import atomic
+
+    os.makedirs(run_dir, exist_ok=True)
+    with atomic.atomic_file(run_file, suffix=".json") as tmp, open(tmp, "w") as f:
+        json.dump({"recipe": recipe}, f, indent=2)
+    return 0, None
+
+
+def run(args):
+    from zoo import atomic, quiet
+
+    if args.run_dir is None:
+        args.run_dir = os.path.join("runs", f"{args.variant}_{args.backbone}_{args.data}"
+                                    if args.variant != CLASSIFIER else f"classifier_{args.data}")
+    parse_options(args.option)
+    target = atomic.check_writable_target(args.out, args.overwrite) if args.out else None
+    quiet.import_tensorflow()
+    import keras
+
+    import zoo
+    from zoo import presets
+
+    _check_args(args)
+    if args.variant != CLASSIFIER:
+        zoo.registry.variant_class(args.variant)
+        zoo.registry.backbone(args.backbone)
+    x_train, y_train = zoo.datasets.load(args.data, "train")
+    x_test, y_test = zoo.datasets.load(args.data, "test")
+    if args.binarize:
+        x_train, x_test = zoo.datasets.binarize(x_train), zoo.datasets.binarize(x_test)
+    recipe = {key: getattr(args, key) for key in _RECIPE_KEYS}
+    start_epoch, checkpoint = _prepare_run_dir(args, recipe)
+    steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
+
+    keras.utils.set_random_seed(args.seed)
+    if checkpoint is not None:
+        print(f"resuming from epoch {start_epoch} ({checkpoint})", flush=True)
+        model = keras.models.load_model(checkpoint, safe_mode=True)
+        if start_epoch > args.epochs:
+            raise ValueError(f"{args.run_dir} is already at epoch {start_epoch}, past "
+                             f"--epochs {args.epochs}. Received: --epochs {args.epochs}")
+        # A resumed run gets a fresh, epoch-dependent seed for shuffling and sampling.
+        keras.utils.set_random_seed(args.seed + 1000 * start_epoch)
+    else:
+        model = _build(args, x_train, steps_per_epoch)
+    name = (CLASSIFIER if args.variant == CLASSIFIER
+            else f"{args.variant}/{args.backbone} (latent {args.latent_dim})")
+    print(f"training {name} on {args.data} ({len(x_train)} examples"
+          f"{', binarized' if args.binarize else ''}), epochs {start_epoch + 1}..{args.epochs}, "
+          f"run folder {args.run_dir}", flush=True)
+
+    history_path = os.path.join(args.run_dir, "history.json")
+    previous = {}
+    if start_epoch and os.path.exists(history_path):
+        with open(history_path) as f:
+            previous = {k: v[:start_epoch] for k, v in json.load(f).items()}
+    callbacks = [_checkpoint_callback(args.run_dir, history_path, previous),
+                 _progress_callback(args.epochs)]
+    if args.kl_warmup:
+        callbacks.insert(0, _kl_warmup_callback(model, args.kl_warmup, model.beta))
+    if start_epoch < args.epochs:
+        fit_x, fit_y = (x_train, y_train) if args.variant == CLASSIFIER else (x_train, None)
+        validation = (x_test, y_test) if args.variant == CLASSIFIER else (x_test,)
+        model.fit(fit_x, fit_y, epochs=args.epochs, initial_epoch=start_epoch,
+                  batch_size=args.batch_size, validation_data=validation, verbose=0,
+                  callbacks=callbacks)
+    else:
+        print(f"{args.run_dir} already holds epoch {start_epoch}: nothing to train", flush=True)
+    if args.variant == "vae":
+        model.kl_weight.assign(model.beta)
+
+    if target:
+        with atomic.atomic_file(target, overwrite=True, suffix=".keras") as tmp:
+            presets.uncompiled_copy(model).save(tmp)
+        print(f"saved {target}")
+    if args.preset:
+        print(f"measuring {args.preset} on the {args.data} test split", flush=True)
+        entry = presets.save_preset(
+            args.preset, model,
+            variant=args.variant,
+            backbone="cnn" if args.variant == CLASSIFIER else args.backbone,
+            dataset=args.data, recipe=recipe_command(args),
+            preprocessing="binarize" if args.binarize else "none",
+            latent_dim=None if args.variant == CLASSIFIER else args.latent_dim,
+        )
+        metrics = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                            for k, v in entry["metrics"].items())
+        print(f"wrote preset {args.preset} ({entry['bytes']} bytes): {metrics}")
     return 0
 
 
 def add_parser(subparsers):
-    p = subparsers.add_parser("train", help="train a variant on a dataset and save a .keras file")
-    p.add_argument("variant", help="variant name, see `aezoo list`")
+    p = subparsers.add_parser(
+        "train", help="train a variant (or the MNIST classifier) on an embedded dataset",
+        description="Train resumably; re-running the same command resumes from the last epoch.")
+    p.add_argument("variant", help="variant name (see `aezoo list`) or 'classifier'")
     p.add_argument("--backbone", default="mlp", help="backbone name (default: mlp)")
     p.add_argument("--data", default="mnist5k", help="embedded dataset (default: mnist5k)")
     p.add_argument("--latent-dim", type=int, default=16, help="latent size (default: 16)")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=10, help="total epochs (default: 10)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant")
+    p.add_argument("--kl-warmup", type=int, default=0, metavar="EPOCHS",
+                   help="vae: raise the KL weight linearly to beta over EPOCHS epochs")
+    p.add_argument("--binarize", action="store_true", help="train and test on x > 0.5")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="variant/backbone option, repeatable, e.g. --option beta=0.5")
-    p.add_argument("--out", default=os.path.join("runs", "model.keras"), help="output .keras file")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.add_argument("--run-dir", default=None,
+                   help="run folder with checkpoints (default: runs/<variant>_<backbone>_<data>)")
+    p.add_argument("--out", default=None, help="also save the final model to this .keras file")
+    p.add_argument("--preset", default=None, metavar="NAME",
+                   help="measure and write saved_models/NAME/ and its manifest entry")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start the run folder over and replace an existing --out")
     p.set_defaults(run=run)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every preset recipe in saved_models/manifest.json, one `aezoo train` each.
+# Usage: scripts/train_presets.sh [PRESET ...]   (no argument: all of them)
+# Each run resumes from runs/<preset>/ if it was interrupted; measured metrics
+# are written to saved_models/<preset>/card.md and saved_models/manifest.json.
+set -euo pipefail
+export TF_CPP_MIN_LOG_LEVEL=3
+AEZOO=${AEZOO:-aezoo}
+
+declare -A RECIPES=(
+  [ae_mlp_mnist]="ae --backbone mlp --data mnist5k --latent-dim 16 --epochs 30 --batch-size 64 --learning-rate 0.001 --lr-schedule cosine --seed 0"
+  [ae_conv_mnist]="ae --backbone conv --data mnist5k --latent-dim 16 --epochs 40 --batch-size 64 --learning-rate 0.002 --lr-schedule cosine --seed 0 --option filters=(32,64)"
+  [vae_mlp_mnist]="vae --backbone mlp --data mnist5k --latent-dim 16 --epochs 60 --batch-size 64 --learning-rate 0.001 --lr-schedule cosine --kl-warmup 10 --binarize --seed 0"
+  [vae_conv_mnist]="vae --backbone conv --data mnist5k --latent-dim 32 --epochs 40 --batch-size 64 --learning-rate 0.001 --lr-schedule cosine --kl-warmup 10 --binarize --seed 0 --option filters=(32,64)"
+  [mnist_classifier]="classifier --data mnist5k --epochs 15 --batch-size 64 --learning-rate 0.001 --lr-schedule cosine --seed 0"
+)
+ORDER=(mnist_classifier ae_mlp_mnist ae_conv_mnist vae_mlp_mnist vae_conv_mnist)
+
+for preset in "${@:-${ORDER[@]}}"; do
+  if [[ -z "${RECIPES[$preset]+x}" ]]; then
+    echo "unknown preset: $preset (known: ${ORDER[*]})" >&2; exit 2
+  fi
+  echo "== $preset"
+  # shellcheck disable=SC2086
+  $AEZOO train ${RECIPES[$preset]} --run-dir "runs/$preset" --preset "$preset"
+done
