@@ -688,6 +688,9 @@ def _metric_values(model, names, x_train, y_train, x_test, y_test, k, classifier
     if "kl_per_dim" in names:
         results["kl_per_dim"] = [float(v) for v in kl_per_dimension(model, x_test, batch_size)]
     if "fid" in names:
+        if not hasattr(model, "sample"):
+            raise ValueError("fid needs a generative model with `sample(n)` (e.g. 'vae'). "
+                             f"Received: {type(model).__name__}")
         generated = np.asarray(model.sample(n_samples, seed=seed))
         results["fid"] = mnist_classifier_fid(generated, x_test, classifier, batch_size)
     if {"perplexity", "codebook_usage"} & set(names):
