@@ -605,7 +605,8 @@ def check_metric_names(names):
     return names
 
 
-def _load_data(data):
+def dataset_arrays(data):
+    """Returns `(x_train, y_train, x_test, y_test)` from a dataset name or such a tuple."""
     from zoo import datasets
 
     if isinstance(data, str):
@@ -651,7 +652,7 @@ def evaluate(model, data, metrics=None, k=100, classifier=None, n_samples=1000, 
         raise ValueError(f"`k` must be an integer >= 1 (importance samples). Received: k={k!r}")
     if metrics is not None:
         metrics = check_metric_names(metrics)
-    x_train, y_train, x_test, y_test = _load_data(data)
+    x_train, y_train, x_test, y_test = dataset_arrays(data)
     x_test = _model_input(model, x_test, "evaluate")
     x_train = _model_input(model, x_train, "evaluate (train data)")
     if classifier is None and metrics is None and hasattr(model, "sample"):
