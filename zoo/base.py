@@ -78,10 +78,7 @@ class Autoencoder(keras.Model):
         self.dropout = dropout
         self.kernel_l2 = kernel_l2
         self.backbone_options = options
-        self.encoder = network.encoder(
-            data_shape, self.encoder_output_dim(), options, dropout, kernel_l2
-        )
-        self.decoder = network.decoder(latent_dim, data_shape, options, dropout, kernel_l2)
+        self.encoder, self.decoder = self.build_networks(network)
         # Keras refuses new state once built: every tracker is made here.
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
         # Sub-networks are built above, so a reloaded model restores every weight.
@@ -102,6 +99,22 @@ class Autoencoder(keras.Model):
         return options
 
     # ----------------------------------------------------------- hooks
+
+    def build_networks(self, network):
+        """Returns `(encoder, decoder)` built by the backbone `network`.
+
+        The default is the vector pair: `(batch,) + data_shape -> (batch,
+        encoder_output_dim())` and `(batch, latent_dim) -> data`. A variant
+        that needs another shape of code (e.g. the VQ-VAE's grid) overrides it.
+        """
+        encoder = network.encoder(
+            self.data_shape, self.encoder_output_dim(), self.backbone_options, self.dropout,
+            self.kernel_l2,
+        )
+        decoder = network.decoder(
+            self.latent_dim, self.data_shape, self.backbone_options, self.dropout, self.kernel_l2
+        )
+        return encoder, decoder
 
     def encoder_output_dim(self):
         """Width of the encoder's output; 2 * latent_dim for a Gaussian posterior."""

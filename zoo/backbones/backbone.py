@@ -9,6 +9,13 @@ class Backbone:
     A subclass sets `options` (its option names and defaults, saved in every
     model's config) and implements `encoder` and `decoder`. It is registered
     with `@register_backbone(name)`.
+
+    Grid mode (used by `vq_vae`, which quantizes each position of a grid of
+    code vectors): `grid_shape`, `grid_encoder` and `grid_decoder`. The
+    default, for backbones without a spatial grid (`mlp`, `recurrent`), is
+    `slots` code vectors: the vector encoder with `slots * code_dim` outputs,
+    reshaped to `(slots, code_dim)`, and the vector decoder on the flattened
+    slots. `conv` overrides it with its downsampled feature map.
     """
 
     name = None
@@ -29,6 +36,29 @@ class Backbone:
         the output distribution.
         """
         raise NotImplementedError
+
+    # ----------------------------------------------------------- grid mode
+
+    def grid_shape(self, input_shape, code_dim, options, slots=1):
+        """Shape of the code grid, `positions + (code_dim,)`, without the batch axis."""
+        return (slots, code_dim)
+
+    def grid_encoder(self, input_shape, code_dim, options, dropout=0.0, kernel_l2=0.0, slots=1):
+        """Returns a `keras.Model` mapping inputs to a grid of code vectors."""
+        flat = self.encoder(input_shape, slots * code_dim, options, dropout, kernel_l2)
+        inputs = keras.Input(shape=input_shape, name="x")
+        outputs = keras.layers.Reshape((slots, code_dim))(flat(inputs))
+        return keras.Model(inputs, outputs, name="grid_encoder")
+
+    def grid_decoder(self, grid_shape, output_shape, options, dropout=0.0, kernel_l2=0.0):
+        """Returns a `keras.Model` mapping a grid of code vectors to raw outputs."""
+        size = 1
+        for d in grid_shape:
+            size *= d
+        flat = self.decoder(size, output_shape, options, dropout, kernel_l2)
+        inputs = keras.Input(shape=grid_shape, name="z")
+        outputs = flat(keras.layers.Flatten()(inputs))
+        return keras.Model(inputs, outputs, name="grid_decoder")
 
 
 def regularizer(kernel_l2):

@@ -1,3 +1,3 @@
 """Variants: objectives. Importing registers every one."""
 
-from zoo.variants import ae, vae  # noqa: F401
+from zoo.variants import ae, contractive, denoising, sparse, vae, vq_vae  # noqa: F401

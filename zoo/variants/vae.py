@@ -1,6 +1,10 @@
 """Variational autoencoder with TFP posterior, prior and likelihood."""
 
+import math
+import numbers
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 from zoo import checks
@@ -9,7 +13,21 @@ from zoo.base import Autoencoder
 from zoo.registry import register_variant
 
 LIKELIHOODS = ("bernoulli", "normal")
-PRIORS = ("normal",)
+PRIORS = ("mixture", "normal")
+ACTIVE_UNIT_THRESHOLD = 0.01
+# softplus(_UNIT_SCALE) = 1: mixture components start with unit scale.
+_UNIT_SCALE = math.log(math.e - 1.0)
+
+
+def _check_likelihood_scale(value):
+    if value == "learned":
+        return value
+    if isinstance(value, str) or isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            "`likelihood_scale` must be a positive number (fixed scale) or 'learned'. "
+            f"Received: likelihood_scale={value!r}"
+        )
+    return checks.number_in_range("likelihood_scale", value, 0.0, low_open=True)
 
 
 @register_variant("vae")
@@ -18,29 +36,45 @@ class VAE(Autoencoder):
     """Variational autoencoder trained on the (beta-weighted) negative ELBO.
 
     The encoder gives a diagonal-Normal posterior q(z|x) (`posterior(x)`, a
-    `tfd.Distribution` with event shape `(latent_dim,)`); the prior p(z) is
-    N(0, I) (`prior`); the decoder gives a Bernoulli (logits) or Normal
-    (mean, fixed unit scale) likelihood p(x|z). Samples are reparameterized
-    draws from the TFP posterior; the KL term is TFP's analytic
-    `tfd.kl_divergence`. Loss per example: `-E_q[log p(x|z)] + beta * KL`.
+    `tfd.Distribution` with event shape `(latent_dim,)`). The prior p(z)
+    (`prior`) is N(0, I), or a learnable mixture of diagonal Gaussians
+    (`prior="mixture"`, a `tfd.MixtureSameFamily` whose weights, means and
+    scales are trainable Keras weights). The decoder gives a Bernoulli
+    (logits) or Normal (mean; fixed or learned scale) likelihood p(x|z).
+    Samples are reparameterized draws from the TFP posterior. The KL term is
+    TFP's analytic `tfd.kl_divergence` for the Normal prior and a one-sample
+    Monte Carlo estimate `log q(z|x) - log p(z)` for the mixture (no closed
+    form). Loss per example: `-E_q[log p(x|z)] + kl_weight * KL`.
 
     `encode` gives the posterior mean; `decode` the likelihood's mean.
+    Diagnostics: `mean_kl_per_dimension(x)`, `unit_activity(x)` (Cov_x of
+    E_q[z]) and `active_units(x)`; see also `zoo.callbacks`.
 
     Args:
         beta: float >= 0. Weight of the KL term (beta-VAE). Defaults to `1.0`.
-            The live weight is the variable `kl_weight`, which annealing
-            callbacks move.
+            The live weight is the non-trainable variable `kl_weight`, which
+            starts at `beta` and which `zoo.callbacks.KLAnnealing` moves.
         likelihood: str. `"bernoulli"` (data in [0, 1]) or `"normal"`.
             Defaults to `"bernoulli"`.
-        prior: str. `"normal"`. Defaults to `"normal"`.
+        likelihood_scale: float > 0 or `"learned"`. Scale of the Normal
+            likelihood: fixed, or one trainable scalar. Ignored for
+            Bernoulli. Defaults to `1.0`.
+        prior: str. `"normal"` or `"mixture"`. Defaults to `"normal"`.
+        mixture_components: int. Components of the mixture prior.
+            Defaults to `10`.
         free_bits: float >= 0. Minimum nats per latent dimension (batch
-            mean) below which the KL is not penalized. Defaults to `0.0`.
+            mean) below which the KL is not penalized; with the mixture prior
+            it applies to the total KL (`latent_dim * free_bits`). The live
+            value is the variable `free_bits_threshold`, which
+            `zoo.callbacks.FreeBits` moves. Defaults to `0.0`.
         **kwargs: backbone and common options, see `zoo.build`.
 
     Example:
-    >>> m = zoo.build("vae", input_shape=(28, 28, 1), latent_dim=16, backbone="conv")
+    >>> m = zoo.build("vae", input_shape=(28, 28, 1), latent_dim=16, backbone="conv",
+    ...               prior="mixture", beta=1.0)
     >>> m.compile(optimizer="adam")
-    >>> m.fit(x_train, epochs=30)
+    >>> m.fit(x_train, epochs=30, callbacks=[zoo.callbacks.KLAnnealing(warmup_steps=1000)])
+    >>> m.active_units(x_test)
     >>> images = m.sample(16, seed=0)
 
     Reference:
@@ -48,22 +82,47 @@ class VAE(Autoencoder):
     - Higgins et al., "beta-VAE", ICLR 2017.
     - Kingma et al., "Improved Variational Inference with Inverse
       Autoregressive Flow" (free bits), NeurIPS 2016.
+    - Tomczak & Welling, "VAE with a VampPrior" (learned mixture priors), AISTATS 2018.
+    - Burda et al., "Importance Weighted Autoencoders" (active units), ICLR 2016.
     """
 
     loss_names = ("loss", "reconstruction", "kl")
 
     def __init__(self, *args, beta=1.0, likelihood="bernoulli", prior="normal", free_bits=0.0,
-                 **kwargs):
+                 likelihood_scale=1.0, mixture_components=10, **kwargs):
         beta = checks.number_in_range("beta", beta, 0.0)
         checks.choice("likelihood", likelihood, LIKELIHOODS)
         checks.choice("prior", prior, PRIORS)
         free_bits = checks.number_in_range("free_bits", free_bits, 0.0)
+        likelihood_scale = _check_likelihood_scale(likelihood_scale)
+        mixture_components = checks.positive_int("mixture_components", mixture_components)
         super().__init__(*args, **kwargs)
         self.beta = beta
         self.likelihood = likelihood
+        self.likelihood_scale = likelihood_scale
         self.prior_name = prior
+        self.mixture_components = mixture_components
         self.free_bits = free_bits
         self.kl_weight = keras.Variable(beta, trainable=False, name="kl_weight", dtype="float32")
+        self.free_bits_threshold = keras.Variable(
+            free_bits, trainable=False, name="free_bits_threshold", dtype="float32"
+        )
+        if likelihood == "normal" and likelihood_scale == "learned":
+            self.likelihood_log_scale = self.add_weight(
+                shape=(), name="likelihood_log_scale", initializer="zeros"
+            )
+        if prior == "mixture":
+            self.prior_logits = self.add_weight(
+                shape=(mixture_components,), name="prior_logits", initializer="zeros"
+            )
+            self.prior_locs = self.add_weight(
+                shape=(mixture_components, self.latent_dim), name="prior_locs",
+                initializer=keras.initializers.RandomNormal(stddev=1.0),
+            )
+            self.prior_raw_scales = self.add_weight(
+                shape=(mixture_components, self.latent_dim), name="prior_raw_scales",
+                initializer=keras.initializers.Constant(_UNIT_SCALE),
+            )
 
     def encoder_output_dim(self):
         return 2 * self.latent_dim
@@ -78,9 +137,17 @@ class VAE(Autoencoder):
         loc, raw_scale = tf.split(params, 2, axis=-1)
         return dists.diagonal_normal(loc, raw_scale)
 
+    def _mixture_parameters(self):
+        scales = tf.nn.softplus(self.prior_raw_scales) + dists.MIN_SCALE
+        logits = tf.convert_to_tensor(self.prior_logits)
+        locs = tf.convert_to_tensor(self.prior_locs)
+        return logits, locs, scales
+
     @property
     def prior(self):
         """p(z), a `tfd.Distribution` with event shape `(latent_dim,)`."""
+        if self.prior_name == "mixture":
+            return dists.gaussian_mixture(*self._mixture_parameters())
         return dists.standard_normal(self.latent_dim)
 
     def likelihood_distribution(self, outputs):
@@ -88,11 +155,31 @@ class VAE(Autoencoder):
         ndims = len(self.data_shape)
         if self.likelihood == "bernoulli":
             return dists.bernoulli_likelihood(outputs, ndims)
-        return dists.normal_likelihood(outputs, 1.0, ndims)
+        if self.likelihood_scale == "learned":
+            scale = tf.exp(self.likelihood_log_scale)
+        else:
+            scale = self.likelihood_scale
+        return dists.normal_likelihood(outputs, scale, ndims)
 
-    def kl_per_dimension(self, posterior):
-        """KL(q || p) per latent dimension, shape `(batch, latent_dim)`."""
-        return dists.tfd.kl_divergence(posterior.distribution, self.prior.distribution)
+    def kl_per_dimension(self, posterior, z=None):
+        """KL(q || p) per latent dimension, shape `(batch, latent_dim)`.
+
+        Analytic for the Normal prior. For the mixture prior, a Monte Carlo
+        estimate against each dimension's marginal mixture, at `z` (a
+        posterior sample when None); these per-dimension values need not sum
+        to the joint KL.
+        """
+        if self.prior_name == "normal":
+            return dists.tfd.kl_divergence(posterior.distribution, self.prior.distribution)
+        z = posterior.sample() if z is None else z
+        marginals = dists.gaussian_mixture_marginals(*self._mixture_parameters())
+        return posterior.distribution.log_prob(z) - marginals.log_prob(z)
+
+    def kl_divergence(self, posterior, z):
+        """KL(q(z|x) || p(z)) per example, shape `(batch,)`: analytic or one-sample MC at `z`."""
+        if self.prior_name == "normal":
+            return dists.tfd.kl_divergence(posterior, self.prior)
+        return posterior.log_prob(z) - self.prior.log_prob(z)
 
     # ------------------------------------------------------ objective
 
@@ -101,9 +188,15 @@ class VAE(Autoencoder):
         z = posterior.sample()
         outputs = self.decoder(z, training=training)
         reconstruction = -tf.reduce_mean(self.likelihood_distribution(outputs).log_prob(target))
-        kl_dims = tf.reduce_mean(self.kl_per_dimension(posterior), axis=0)
-        kl = tf.reduce_sum(kl_dims)
-        penalized = tf.reduce_sum(tf.maximum(kl_dims, self.free_bits)) if self.free_bits else kl
+        threshold = tf.convert_to_tensor(self.free_bits_threshold)
+        if self.prior_name == "normal":
+            kl_dims = tf.reduce_mean(self.kl_per_dimension(posterior), axis=0)
+            kl = tf.reduce_sum(kl_dims)
+            # max(KL_d, 0) = KL_d: with the threshold at 0 this is the plain KL.
+            penalized = tf.reduce_sum(tf.maximum(kl_dims, threshold))
+        else:
+            kl = tf.reduce_mean(self.kl_divergence(posterior, z))
+            penalized = tf.maximum(kl, threshold * self.latent_dim)
         loss = reconstruction + tf.cast(self.kl_weight, kl.dtype) * penalized
         return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
 
@@ -111,10 +204,33 @@ class VAE(Autoencoder):
         """Per-example -ELBO in nats (one posterior sample), shape `(batch,)`."""
         x = checks.batch_array(x, self.data_shape, "negative_elbo")
         posterior = self.posterior(x)
-        outputs = self.decoder(posterior.sample(), training=False)
-        return -self.likelihood_distribution(outputs).log_prob(x) + dists.tfd.kl_divergence(
-            posterior, self.prior
-        )
+        z = posterior.sample()
+        outputs = self.decoder(z, training=False)
+        return -self.likelihood_distribution(outputs).log_prob(x) + self.kl_divergence(posterior, z)
+
+    # ---------------------------------------------------- diagnostics
+
+    def _posterior_batches(self, x, batch_size, where):
+        x = checks.batch_array(x, self.data_shape, where)
+        for i in range(0, len(x), batch_size):
+            yield self.posterior(x[i: i + batch_size])
+
+    def mean_kl_per_dimension(self, x, batch_size=256):
+        """Returns KL(q(z|x) || p(z)) per latent dimension, averaged over `x`, `(latent_dim,)`."""
+        values = [np.asarray(self.kl_per_dimension(q))
+                  for q in self._posterior_batches(x, batch_size, "mean_kl_per_dimension")]
+        return np.concatenate(values).mean(axis=0)
+
+    def unit_activity(self, x, batch_size=256):
+        """Returns Cov_x(E_q[z|x]) per latent dimension, `(latent_dim,)`."""
+        means = [np.asarray(q.mean())
+                 for q in self._posterior_batches(x, batch_size, "unit_activity")]
+        return np.concatenate(means).var(axis=0)
+
+    def active_units(self, x, threshold=ACTIVE_UNIT_THRESHOLD, batch_size=256):
+        """Returns the number of active units: Cov_x(E_q[z|x]) > `threshold` (default 0.01)."""
+        threshold = checks.number_in_range("threshold", threshold, 0.0)
+        return int((self.unit_activity(x, batch_size) > threshold).sum())
 
     # -------------------------------------------------- deterministic
 
@@ -143,7 +259,9 @@ class VAE(Autoencoder):
             {
                 "beta": self.beta,
                 "likelihood": self.likelihood,
+                "likelihood_scale": self.likelihood_scale,
                 "prior": self.prior_name,
+                "mixture_components": self.mixture_components,
                 "free_bits": self.free_bits,
             }
         )
