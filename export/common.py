@@ -207,6 +207,8 @@ def judge_batch(artifact, outputs, reference, data, decode_fp32=None):
         if increase is not None:
             result["loss_increase"] = increase
             passed &= increase <= INT8_MAX_LOSS_INCREASE
+        else:
+            result["loss_check"] = "skipped: no float32 decoder in the export"
     result["passed"] = bool(passed)
     return result
 
@@ -254,7 +256,7 @@ def summarize(results):
     return worst
 
 
-def check_artifacts(out_dir, manifest, load, progress=None):
+def check_artifacts(out_dir, manifest, load, progress=None, decode_fp32=None):
     """Runs every artifact of an export on the stored reference batches.
 
     Args:
@@ -262,6 +264,8 @@ def check_artifacts(out_dir, manifest, load, progress=None):
         manifest: dict. The export's manifest.
         load: callable. `load(artifact) -> runtime` (see `export.runtime`).
         progress: callable or None. Receives one line per artifact.
+        decode_fp32: callable or None. Float decoder for int8 `encode`
+            checks; defaults to a float32 `decode` artifact of the export.
 
     Returns:
         {artifact id: {"batch16": ..., "batch1": ..., "batch7": ..., "worst": ...}}.
@@ -269,7 +273,7 @@ def check_artifacts(out_dir, manifest, load, progress=None):
     with np.load(os.path.join(out_dir, REFERENCE)) as stored:
         reference = {k: stored[k] for k in stored.files}
     data = reference["data"]
-    decode_fp32 = _float_decoder(manifest, load)
+    decode_fp32 = decode_fp32 or _float_decoder(manifest, load)
     parity = {}
     for artifact in manifest["artifacts"]:
         endpoint = artifact["endpoint"]

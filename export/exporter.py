@@ -295,7 +295,8 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
         }
         say("parity (scaled error vs Keras):")
         parity = common.check_artifacts(
-            tmp, manifest, lambda a: runtime.load_artifact(tmp, a), progress=say)
+            tmp, manifest, lambda a: runtime.load_artifact(tmp, a), progress=say,
+            decode_fp32=lambda z: np.asarray(model.decode_tensor(tf.constant(z))))
         forbidden = {}
         for entry in artifacts:
             entry["parity"] = parity[entry["id"]]

@@ -7,7 +7,7 @@ LiteRT interpreter. Quantization modes:
 - `"float16"`: float16 weights, float32 compute and io.
 - `"dynamic"`: int8 weights, activations quantized on the fly; float io.
 - `"int8"`: int8 weights and activations calibrated on representative
-  data, `TFLITE_BUILTINS_INT8` only. Inputs and outputs stay float32 (a
+  data, `TFLITE_BUILTINS_INT8` only, dense layers per-tensor. Inputs and outputs stay float32 (a
   quantize op at the input, a dequantize op at each output), so the same
   numpy code drives every mode; integer `codes` stay int32.
 
@@ -55,6 +55,11 @@ def export_tflite(saved_model_dir, filepath, endpoint, quantize=None, representa
             raise ValueError("int8 quantization needs representative data. "
                              "Received: representative_data=None")
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        # Per-channel dense quantization stores a float scale and an int64 zero
+        # point per output unit: for wide dense layers (a decoder's first layer)
+        # that costs more than int8 saves. Per-tensor for dense, per-channel
+        # for convolutions.
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
         name = endpoints_module.INPUT_NAMES[endpoint]
         examples = representative_data[:CALIBRATION_EXAMPLES]
 
