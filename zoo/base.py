@@ -206,7 +206,12 @@ class Autoencoder(keras.Model):
         for name, tracker in self.trackers.items():
             if name in terms:
                 tracker.update_state(terms[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3 reduces multi-worker step outputs with reduce(MEAN, axis=0),
+            # which fails on scalars: give each value a length-1 axis to reduce.
+            results = {name: tf.reshape(value, (1,)) for name, value in results.items()}
+        return results
 
     def train_step(self, data):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
