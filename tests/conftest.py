@@ -53,3 +53,24 @@ def small_model(variant, backbone, input_shape, latent_dim=8, **options):
 
 def as_numpy(values):
     return np.asarray(values)
+
+
+def trained(model, x, epochs, batch_size=64, learning_rate=2e-3, **fit_options):
+    """Compiles and fits `model` on `x`; returns `(model, history dict)`."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    history = model.fit(x, epochs=epochs, batch_size=batch_size, verbose=0, **fit_options)
+    return model, history.history
+
+
+def hoyer_sparsity(codes):
+    """Mean Hoyer sparsity of code vectors: 0 for a flat vector, 1 for one nonzero unit."""
+    h = np.abs(np.asarray(codes).reshape(len(codes), -1))
+    n = h.shape[1]
+    ratio = h.sum(axis=1) / (np.sqrt((h**2).sum(axis=1)) + 1e-12)
+    return float(np.mean((np.sqrt(n) - ratio) / (np.sqrt(n) - 1)))
+
+
+def psnr(clean, estimate, peak=1.0):
+    """Peak signal-to-noise ratio in dB over a whole array."""
+    mse = np.mean((np.asarray(clean) - np.asarray(estimate)) ** 2)
+    return float(10 * np.log10(peak**2 / mse))
