@@ -275,11 +275,21 @@ def _stateless_seed(seed, counter):
     return tf.constant([int(seed), int(counter)], tf.int32)
 
 
+def _kl_divergence(model, posterior, z):
+    """KL(q || p) per example: the model's own (analytic, or one-sample MC for a mixture prior)."""
+    import tensorflow as tf
+
+    if hasattr(model, "kl_divergence"):
+        return model.kl_divergence(posterior, z)
+    return tf.reduce_sum(model.kl_per_dimension(posterior), axis=-1)
+
+
 def negative_elbo(model, x, batch_size=256, seed=0):
     """Returns the per-example negative ELBO in nats, shape `(n,)`.
 
     `-ELBO = -log p(x|z) + KL(q(z|x) || p(z))` with one reparameterized
-    sample `z ~ q(z|x)` and TFP's analytic KL.
+    sample `z ~ q(z|x)` and TFP's analytic KL (a one-sample estimate at `z`
+    for a mixture prior).
 
     Args:
         model: a VAE (`posterior`, `prior`, `likelihood_distribution`).
@@ -296,9 +306,9 @@ def negative_elbo(model, x, batch_size=256, seed=0):
         chunk = tf.constant(x[s])
         posterior = model.posterior(chunk)
         z = posterior.sample(seed=_stateless_seed(seed, i))
+        kl = _kl_divergence(model, posterior, z)
         outputs = model.decoder(z, training=False)
         log_likelihood = model.likelihood_distribution(outputs).log_prob(chunk)
-        kl = tf.reduce_sum(model.kl_per_dimension(posterior), axis=-1)
         values.append((kl - log_likelihood).numpy())
     return np.concatenate(values)
 
