@@ -2,7 +2,7 @@
 
 import os
 
-TRANSFORMS = ("none", "invert")
+TRANSFORMS = ("none", "invert", "mnist_frame")
 
 
 def load_data(source, split, transform="none"):
@@ -12,7 +12,8 @@ def load_data(source, split, transform="none"):
         source: str. A name from `zoo.datasets.list_datasets()`, a `.npy`
             file, or a `.npz` file (array `x`, else its first array).
         split: str. Split of an embedded dataset.
-        transform: str. `"none"` or `"invert"` (`1 - x`, a shifted domain).
+        transform: str. `"none"`, `"invert"` (`1 - x`) or `"mnist_frame"`
+            (small images upsampled to a 20x20 digit in 28x28, e.g. `digits`).
 
     Returns:
         `(x, description)`: float32 examples and a short text.
@@ -44,6 +45,11 @@ def load_data(source, split, transform="none"):
     if transform == "invert":
         x = 1.0 - x
         description += ", inverted (1 - x)"
+    elif transform == "mnist_frame":
+        from zoo import finetune
+
+        x = finetune.to_mnist_frame(x)
+        description += ", upsampled to 28x28"
     return x, description
 
 
@@ -98,7 +104,7 @@ def add_parser(subparsers):
     p.add_argument("--data", required=True,
                    help="embedded dataset name, or a .npz (array 'x') / .npy file")
     p.add_argument("--transform", choices=TRANSFORMS, default="none",
-                   help="'invert' trains on 1 - x (a shifted domain)")
+                   help="'invert': 1 - x; 'mnist_frame': upsample to a 20x20 digit in 28x28")
     p.add_argument("--freeze-encoder", action="store_true", help="train the decoder only")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=64)
