@@ -14,6 +14,22 @@ def sum_over_data(values):
     return tf.reduce_sum(tf.reshape(values, (tf.shape(values)[0], -1)), axis=1)
 
 
+def float32_outputs(network):
+    """Under mixed precision, returns `network` with its outputs cast to float32.
+
+    Layers then compute in 16 bits while every loss term, distribution and
+    codebook distance is computed in float32. Under float32 the network is
+    returned unchanged.
+    """
+    if keras.config.dtype_policy().compute_dtype == "float32":
+        return network
+    outputs = keras.tree.map_structure(
+        lambda t: keras.layers.Activation("linear", dtype="float32")(t), network.outputs
+    )
+    outputs = outputs[0] if len(outputs) == 1 else outputs
+    return keras.Model(network.inputs, outputs, name=network.name)
+
+
 @keras.saving.register_keras_serializable(package="aezoo")
 class Autoencoder(keras.Model):
     """Base class of every aezoo model: an encoder, a decoder and an objective.
@@ -78,7 +94,7 @@ class Autoencoder(keras.Model):
         self.dropout = dropout
         self.kernel_l2 = kernel_l2
         self.backbone_options = options
-        self.encoder, self.decoder = self.build_networks(network)
+        self.encoder, self.decoder = map(float32_outputs, self.build_networks(network))
         # Keras refuses new state once built: every tracker is made here.
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
         # Sub-networks are built above, so a reloaded model restores every weight.
