@@ -25,7 +25,9 @@ CLASSIFIER = "classifier"
 _CHECKPOINT = re.compile(r"epoch_(\d{4,})\.keras$")
 # Arguments that define a run; resuming with any of them changed is refused.
 _RECIPE_KEYS = ("variant", "backbone", "data", "latent_dim", "batch_size", "learning_rate",
-                "lr_schedule", "kl_warmup", "binarize", "seed", "option")
+                "lr_schedule", "kl_warmup", "codebook_restarts", "binarize", "seed", "option")
+# The code prior belongs to one trained model: its file names both epoch counts.
+PRIOR_FILE = "prior_after_{epochs}_epochs_{prior_epochs}.keras"
 
 
 def parse_options(pairs):
@@ -61,6 +63,10 @@ def recipe_command(args):
         parts += ["--lr-schedule", args.lr_schedule]
     if args.kl_warmup:
         parts += ["--kl-warmup", str(args.kl_warmup)]
+    if args.codebook_restarts:
+        parts.append("--codebook-restarts")
+    if args.prior_epochs:
+        parts += ["--prior-epochs", str(args.prior_epochs)]
     if args.binarize:
         parts.append("--binarize")
     parts += ["--seed", str(args.seed)]
@@ -84,6 +90,11 @@ def _check_args(args):
     if args.kl_warmup and args.variant != "vae":
         raise ValueError(f"--kl-warmup applies to the vae variant only. Received: "
                          f"variant={args.variant!r}")
+    if (args.codebook_restarts or args.prior_epochs) and args.variant != "vq_vae":
+        raise ValueError(f"--codebook-restarts and --prior-epochs apply to the vq_vae variant "
+                         f"only. Received: variant={args.variant!r}")
+    if args.prior_epochs < 0:
+        raise ValueError(f"--prior-epochs must be >= 0. Received: {args.prior_epochs}")
     if args.variant == CLASSIFIER:
         if args.option:
             raise ValueError(f"The classifier takes no --option. Received: {args.option}")
@@ -196,6 +207,25 @@ def _progress_callback(total_epochs):
     return Progress()
 
 
+def _fit_code_prior(model, args, x_train):
+    """Trains a VQ-VAE's code prior once; a finished one is reloaded from the run folder."""
+    import keras
+
+    from zoo import atomic
+
+    path = os.path.join(args.run_dir, PRIOR_FILE.format(epochs=args.epochs,
+                                                        prior_epochs=args.prior_epochs))
+    if os.path.exists(path):
+        print(f"code prior already trained: loading {path}", flush=True)
+        return keras.models.load_model(path, safe_mode=True)
+    print(f"training the code prior for {args.prior_epochs} epochs", flush=True)
+    history = model.fit_prior(x_train, epochs=args.prior_epochs, seed=args.seed)
+    print(f"code prior NLL {history['prior_nll'][-1]:.4g} nats per example", flush=True)
+    with atomic.atomic_file(path, suffix=".keras") as tmp:
+        model.save(tmp)
+    return model
+
+
 def _prepare_run_dir(args, recipe):
     """Returns the epoch to start from and the checkpoint to resume, after checking the folder."""
     run_dir = args.run_dir
@@ -277,6 +307,8 @@ def run(args):
                  _progress_callback(args.epochs)]
     if args.kl_warmup:
         callbacks.insert(0, _kl_warmup_callback(model, args.kl_warmup, model.beta))
+    if args.codebook_restarts:
+        callbacks.insert(0, zoo.callbacks.CodebookRestarts(x_train, seed=args.seed))
     if start_epoch < args.epochs:
         fit_x, fit_y = (x_train, y_train) if args.variant == CLASSIFIER else (x_train, None)
         validation = (x_test, y_test) if args.variant == CLASSIFIER else (x_test,)
@@ -287,6 +319,8 @@ def run(args):
         print(f"{args.run_dir} already holds epoch {start_epoch}: nothing to train", flush=True)
     if args.variant == "vae":
         model.kl_weight.assign(model.beta)
+    if args.prior_epochs:
+        model = _fit_code_prior(model, args, x_train)
 
     if target:
         with atomic.atomic_file(target, overwrite=True, suffix=".keras") as tmp:
@@ -322,6 +356,10 @@ def add_parser(subparsers):
     p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant")
     p.add_argument("--kl-warmup", type=int, default=0, metavar="EPOCHS",
                    help="vae: raise the KL weight linearly to beta over EPOCHS epochs")
+    p.add_argument("--codebook-restarts", action="store_true",
+                   help="vq_vae: re-seed unused codes with encoder outputs each epoch")
+    p.add_argument("--prior-epochs", type=int, default=0, metavar="EPOCHS",
+                   help="vq_vae: then train the code prior (for sampling) for EPOCHS epochs")
     p.add_argument("--binarize", action="store_true", help="train and test on x > 0.5")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
