@@ -257,6 +257,12 @@ def measure(model, variant, dataset, preprocessing="none"):
     metrics["ratio_to_pca"] = metrics["mse"] / metrics["pca_mse"]
     if "elbo" in metrics:
         metrics["neg_elbo"] = -metrics.pop("elbo")
+    if variant == "sparse_ae":
+        codes = _batched(model.encode, x_test)
+        metrics["code_zero_fraction"] = float(np.mean(np.abs(codes) < 1e-6))
+        metrics["mean_active_codes"] = float(np.mean(np.sum(np.abs(codes) >= 1e-6, axis=1)))
+    if variant == "contractive_ae":
+        metrics["jacobian_norm"] = float(np.mean(_batched(model.jacobian_norm, x_test, 100)))
     if variant == "denoising_ae" and hasattr(datasets, "corrupt"):
         noisy = datasets.corrupt(x_test, model.corruption, model.noise_level, seed=0)
         denoised = _batched(model.reconstruct, noisy)
@@ -349,6 +355,9 @@ _METRIC_NOTES = {
     "denoised_psnr": "PSNR of `reconstruct(corrupted test)` against clean test",
     "psnr_gain": "denoised_psnr - noisy_psnr, dB",
     "n_test": "test examples measured",
+    "code_zero_fraction": "fraction of code entries that are exactly zero (ReLU + L1)",
+    "mean_active_codes": "non-zero code entries per test example",
+    "jacobian_norm": "mean squared Frobenius norm of the encoder Jacobian, test split",
     "latent_dim": "latent size",
 }
 
@@ -357,9 +366,10 @@ def _card(name, entry, description):
     lines = [f"# {name}", "", description, "",
              "```python", "import zoo", f'model = zoo.load("{name}")', "```", "",
              "| field | value |", "|---|---|"]
-    for key in ("variant", "backbone", "input_shape", "latent_dim", "dataset", "split",
+    for key in ("variant", "backbone", "input_shape", "latent_dim", "dataset",
                 "preprocessing", "parameters", "sha256", "trained_at"):
         lines.append(f"| {key} | `{entry[key]}` |")
+    lines.append("| splits | trained on `train`, measured on `test` |")
     lines += ["", "## Recipe", "", "```", entry["recipe"], "```", "",
               f"## Metrics ({entry['dataset']}, test split, measured by `zoo.presets.measure`)",
               "", "| metric | value | meaning |", "|---|---|---|"]
@@ -439,6 +449,7 @@ def save_preset(name, model, variant, backbone, dataset, recipe, preprocessing="
         "trained_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     with atomic.atomic_directory(os.path.join(root, name), overwrite=True) as tmp:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private
         path = os.path.join(tmp, MODEL_FILE)
         uncompiled_copy(model).save(path)
         size = os.path.getsize(path)
