@@ -25,7 +25,8 @@ CLASSIFIER = "classifier"
 _CHECKPOINT = re.compile(r"epoch_(\d{4,})\.keras$")
 # Arguments that define a run; resuming with any of them changed is refused.
 _RECIPE_KEYS = ("variant", "backbone", "data", "latent_dim", "batch_size", "learning_rate",
-                "lr_schedule", "kl_warmup", "codebook_restarts", "binarize", "seed", "option")
+                "lr_schedule", "kl_warmup", "codebook_restarts", "binarize", "seed", "option",
+                "train_option")
 # The code prior belongs to one trained model: its file names both epoch counts.
 PRIOR_FILE = "prior_after_{epochs}_epochs_{prior_epochs}.keras"
 
@@ -55,6 +56,8 @@ def recipe_command(args):
     if args.variant != CLASSIFIER:
         parts += ["--backbone", args.backbone]
     parts += ["--data", args.data]
+    for pair in args.train_option or ():
+        parts += ["--train-option", pair]
     if args.variant != CLASSIFIER:
         parts += ["--latent-dim", str(args.latent_dim)]
     parts += ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
@@ -262,6 +265,7 @@ def run(args):
         args.run_dir = os.path.join("runs", f"{args.variant}_{args.backbone}_{args.data}"
                                     if args.variant != CLASSIFIER else f"classifier_{args.data}")
     parse_options(args.option)
+    parse_options(args.train_option)
     target = atomic.check_writable_target(args.out, args.overwrite) if args.out else None
     quiet.import_tensorflow()
     import keras
@@ -273,7 +277,7 @@ def run(args):
     if args.variant != CLASSIFIER:
         zoo.registry.variant_class(args.variant)
         zoo.registry.backbone(args.backbone)
-    x_train, y_train = zoo.datasets.load(args.data, "train")
+    x_train, y_train = zoo.datasets.load(args.data, "train", **parse_options(args.train_option))
     x_test, y_test = zoo.datasets.load(args.data, "test")
     if args.binarize:
         x_train, x_test = zoo.datasets.binarize(x_train), zoo.datasets.binarize(x_test)
@@ -349,6 +353,9 @@ def add_parser(subparsers):
     p.add_argument("variant", help="variant name (see `aezoo list`) or 'classifier'")
     p.add_argument("--backbone", default="mlp", help="backbone name (default: mlp)")
     p.add_argument("--data", default="mnist5k", help="embedded dataset (default: mnist5k)")
+    p.add_argument("--train-option", action="append", metavar="KEY=VALUE",
+                   help="dataset option for the train split only, e.g. stride=1 for ecg_mitdb "
+                        "(more training windows; validation and metrics keep the test protocol)")
     p.add_argument("--latent-dim", type=int, default=16, help="latent size (default: 16)")
     p.add_argument("--epochs", type=int, default=10, help="total epochs (default: 10)")
     p.add_argument("--batch-size", type=int, default=128)
