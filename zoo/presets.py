@@ -108,6 +108,13 @@ def _deserialize(path):
                 f"Refusing to load {path}: it needs unsafe deserialization (e.g. a Lambda "
                 "layer holding Python code), and aezoo loads with safe_mode=True only."
             ) from None
+        if "could not be loaded" in text:
+            details = " ".join(line.strip() for line in text.splitlines()[1:] if line.strip())
+            raise ValueError(
+                f"Cannot load {path}: its saved state no longer matches the aezoo code (the "
+                f"model class changed since it was saved; retrain it with its recipe). "
+                f"Details: {details}"
+            ) from None
         raise
 
 
