@@ -100,8 +100,8 @@ def _scan_names(names):
     return sorted(found)
 
 
-def artifact_ops(out_dir, artifact):
-    """(op types, forbidden findings) of one artifact."""
+def artifact_ops(out_dir, artifact, saved_models=None):
+    """(op types, forbidden findings) of one artifact (`saved_models`: see `load_artifact`)."""
     path = os.path.join(out_dir, artifact["file"])
     if artifact["format"] == "onnx":
         import onnx
@@ -117,15 +117,18 @@ def artifact_ops(out_dir, artifact):
         types = tflite.op_names(path)
         flex = [t for t in types if any(m in t.lower() for m in FLEX_MARKERS)]
         return types, _scan_names(types) + [f"non-builtin op {t}" for t in flex]
-    return saved_model_ops(path, artifact["endpoint"])
+    loaded = (saved_models or {}).get(path)
+    return saved_model_ops(path, artifact["endpoint"], loaded)
 
 
-def saved_model_ops(path, endpoint):
+def saved_model_ops(path, endpoint, loaded=None):
     """(op types, forbidden findings) of one SavedModel signature, nested functions included."""
     from zoo import quiet
 
     tf = quiet.import_tensorflow()
-    graph = tf.saved_model.load(path).signatures[endpoint].graph.as_graph_def()
+    if loaded is None:
+        loaded = tf.saved_model.load(path)
+    graph = loaded.signatures[endpoint].graph.as_graph_def()
     nodes = list(graph.node)
     for function in graph.library.function:
         nodes.extend(function.node_def)
@@ -294,19 +297,21 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
             "files": files,
         }
         say("parity (scaled error vs Keras):")
+        saved_models = {}
         parity = common.check_artifacts(
-            tmp, manifest, lambda a: runtime.load_artifact(tmp, a), progress=say,
+            tmp, manifest, lambda a: runtime.load_artifact(tmp, a, saved_models), progress=say,
             decode_fp32=lambda z: np.asarray(model.decode_tensor(tf.constant(z))))
         forbidden = {}
         for entry in artifacts:
             entry["parity"] = parity[entry["id"]]
-            entry["ops"], found = artifact_ops(tmp, entry)
+            entry["ops"], found = artifact_ops(tmp, entry, saved_models)
             if found:
                 forbidden[entry["id"]] = found
                 entry["parity"]["worst"]["passed"] = False
                 entry["forbidden_ops"] = found
         passed = all(a["parity"]["worst"]["passed"] for a in artifacts)
         manifest["passed"] = passed
+        saved_models.clear()
         common.write_json(os.path.join(tmp, common.MANIFEST), manifest)
         report = ExportReport(out_dir=target, manifest=manifest, passed=passed)
         if strict and not passed:
@@ -404,9 +409,10 @@ def verify(out_dir, progress=None):
             say(f"  {artifact['id']:<28} skipped (tensorflow is not installed)")
         else:
             checked.append(artifact)
+    saved_models = {}
     parity = common.check_artifacts(
         out_dir, {**manifest, "artifacts": checked},
-        lambda a: runtime.load_artifact(out_dir, a), progress=say)
+        lambda a: runtime.load_artifact(out_dir, a, saved_models), progress=say)
     passed = all(result["worst"]["passed"] for result in parity.values())
     return VerifyReport(out_dir=out_dir, parity=parity, skipped=skipped, passed=passed)
 

@@ -189,11 +189,12 @@ class SavedModelRuntime(Runtime):
 
     format = "saved_model"
 
-    def __init__(self, path, endpoint=None):
+    def __init__(self, path, endpoint=None, loaded=None):
         from zoo import quiet
 
         tf = quiet.import_tensorflow()
-        loaded = tf.saved_model.load(path)
+        if loaded is None:
+            loaded = tf.saved_model.load(path)
         signatures = dict(loaded.signatures)
         if endpoint is None:
             if len(signatures) != 1:
@@ -263,9 +264,19 @@ def load_runtime(path, endpoint=None, **options):
         f"export folder. Received: path={path!r}")
 
 
-def load_artifact(out_dir, artifact, **options):
-    """Loads one artifact of an export from its manifest entry."""
+def load_artifact(out_dir, artifact, saved_models=None, **options):
+    """Loads one artifact of an export from its manifest entry.
+
+    `saved_models` (a dict) caches loaded SavedModels by path: loading one
+    costs far more than running it, and every endpoint shares the folder.
+    """
     path = os.path.join(out_dir, artifact["file"])
     if artifact["format"] == "onnx":
         return OnnxRuntime(path, **options)
+    if artifact["format"] == "saved_model" and saved_models is not None:
+        if path not in saved_models:
+            from zoo import quiet
+
+            saved_models[path] = quiet.import_tensorflow().saved_model.load(path)
+        return SavedModelRuntime(path, artifact["endpoint"], loaded=saved_models[path])
     return load_runtime(path, endpoint=artifact["endpoint"], **options)

@@ -106,3 +106,24 @@ def matrix_export(variant, backbone, x_train, x_test, small_model):
 
     model, report = shared_export((variant, backbone), build, x_test[:64])
     return model, report, x_test[64:]
+
+
+# Recurrent conversions take several times longer (two SavedModels, LSTM
+# graphs); the default suite keeps one recurrent cell, `-m slow` runs the rest.
+DEFAULT_RECURRENT_VARIANTS = ("ae",)
+
+
+def matrix_params():
+    """pytest params over `zoo.list_models()` x `zoo.list_backbones()`, slow cells marked."""
+    import pytest
+
+    import zoo
+
+    params = []
+    for variant in zoo.list_models():
+        for backbone in zoo.list_backbones():
+            slow = backbone == "recurrent" and variant not in DEFAULT_RECURRENT_VARIANTS
+            marks = (pytest.mark.slow,) if slow else ()
+            params.append(pytest.param(variant, backbone, marks=marks,
+                                       id=f"{variant}-{backbone}"))
+    return params

@@ -6,15 +6,13 @@ import pytest
 from conftest import contract_data, small_model
 
 import export
-import zoo
 from export import common, testing
 from export.onnx import node_types
 
-MATRIX = [(v, b) for v in zoo.list_models() for b in zoo.list_backbones()]
 FORBIDDEN = ("Random", "Multinomial", "Bernoulli")
 
 
-@pytest.mark.parametrize("variant,backbone", MATRIX)
+@pytest.mark.parametrize("variant,backbone", testing.matrix_params())
 def test_onnx_matches_keras(variant, backbone, mnist):
     x_train, x_test = contract_data(backbone, mnist)
     model, report, data = testing.matrix_export(variant, backbone, x_train, x_test, small_model)

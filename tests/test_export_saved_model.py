@@ -8,14 +8,11 @@ import pytest
 from conftest import contract_data, small_model
 
 import export
-import zoo
 from export import common, testing
 from export.exporter import saved_model_ops
 
-MATRIX = [(v, b) for v in zoo.list_models() for b in zoo.list_backbones()]
 
-
-@pytest.mark.parametrize("variant,backbone", MATRIX)
+@pytest.mark.parametrize("variant,backbone", testing.matrix_params())
 def test_saved_model_matches_keras(variant, backbone, mnist):
     x_train, x_test = contract_data(backbone, mnist)
     model, report, data = testing.matrix_export(variant, backbone, x_train, x_test, small_model)
