@@ -66,6 +66,24 @@ def test_user_errors_print_one_line(saved_models, arguments, message, capsys):
     assert message in error and len(error.splitlines()) == 1
 
 
+def test_evaluate_a_preset_by_name_reproduces_its_card(tmp_path):
+    if "ae_mlp_mnist" not in zoo.list_presets():
+        pytest.skip("the ae_mlp_mnist preset is not installed")
+    out = tmp_path / "preset.json"
+    assert cli.main(["evaluate", "ae_mlp_mnist", "--metrics", "mse,pca_mse",
+                     "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    recorded = zoo.preset_info("ae_mlp_mnist")["metrics"]
+    assert report["data"] == "mnist5k"
+    assert report["mse"] == pytest.approx(recorded["mse"], rel=1e-4)
+    assert report["pca_mse"] == pytest.approx(recorded["pca_mse"], rel=1e-4)
+
+
+def test_unknown_preset_is_a_user_error(capsys):
+    assert cli.main(["evaluate", "no_such_preset", "--data", "digits"]) == 2
+    assert "no_such_preset" in capsys.readouterr().err
+
+
 def test_missing_model_is_a_user_error(tmp_path, capsys):
     assert cli.main(["evaluate", str(tmp_path / "none.keras"), "--data", "digits"]) == 2
     assert "none.keras" in capsys.readouterr().err

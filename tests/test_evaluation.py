@@ -156,6 +156,20 @@ def test_fid_is_small_between_splits_and_large_against_noise(mnist_classifier, m
     assert different > 50 * same
 
 
+def test_classifier_is_accurate_and_its_features_have_the_declared_width(mnist_classifier,
+                                                                        mnist_full):
+    x_test, y_test = mnist_full[2], mnist_full[3]
+    assert classifier.classifier_accuracy(mnist_classifier, x_test, y_test) > 0.9
+    assert classifier.classifier_features(mnist_classifier, x_test[:7]).shape == (7, 64)
+
+
+def test_fid_uses_the_shipped_classifier_preset(mnist_full):
+    if "mnist_classifier" not in zoo.list_presets():
+        pytest.skip("the mnist_classifier preset is not installed")
+    x_train, x_test = mnist_full[0], mnist_full[2]
+    assert evaluation.mnist_classifier_fid(x_train[:1000], x_test) < 5.0
+
+
 def test_frechet_distance_of_one_dimensional_gaussians():
     # (m1 - m2)^2 + (s1 - s2)^2 for N(m, s^2).
     assert evaluation.frechet_distance([1.0], [[4.0]], [3.0], [[1.0]]) == pytest.approx(5.0)
