@@ -334,7 +334,8 @@ def markdown(payload):
         (r["backbone"], f"{r['backbone']} bytes") for r in results])
     latency = markdown_table(latency_rows(results), columns)
     return (f"# Inference: encode latency and throughput ({payload['rounds']} interleaved "
-            f"rounds of {payload['calls']} calls)\n\n{latency}\n\n## Summary\n\n{summary}\n\n## Artifact sizes\n\n{size_table}\n")
+            f"rounds of {payload['calls']} calls)\n\n{latency}\n\n## Summary\n\n{summary}\n\n"
+            f"## Artifact sizes\n\n{size_table}\n")
 
 
 def run(backbones=BACKBONES, rounds=7, calls=100, quick=False, out_dir=None):
