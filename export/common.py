@@ -38,7 +38,7 @@ TOLERANCES = {
 ONNX_RECURRENT_TOLERANCE = 1e-4
 # int8 is judged by what it does to reconstructions, not by elementwise error.
 INT8_MAX_LOSS_INCREASE = 0.05
-INT8_MIN_CODE_AGREEMENT = 0.9
+INT8_MIN_CODE_AGREEMENT = 0.95
 # Batches every artifact is checked on: the whole fixed-seed batch, one
 # example, and seven examples (a size no converter specializes for).
 REFERENCE_BATCH = 16
@@ -243,7 +243,7 @@ def summarize(results):
     for r in results:
         for name, entry in r["outputs"].items():
             for key, value in entry.items():
-                if key in ("max_abs_error", "scaled_error"):
+                if key in ("max_abs_error", "scaled_error", "batch_consistency_error"):
                     slot = worst.setdefault(name, {})
                     slot[key] = max(slot.get(key, 0.0), value)
                 elif key == "code_agreement":
@@ -281,8 +281,16 @@ def check_artifacts(out_dir, manifest, load, progress=None, decode_fp32=None):
         input_name = artifact["inputs"][0]["name"]
         inputs = reference[reference_key(endpoint, input_name)]
         results = {}
+        whole = None
         for label, rows in CHECK_BATCHES.items():
             outputs = run.run_named(inputs[rows])
+            if whole is None:
+                whole = outputs
+            if artifact["tolerance"] is None and label != "batch16":
+                # int8 is judged once, on the whole batch (a loss ratio over one
+                # example is noise); smaller batches must reproduce its rows.
+                results[label] = batch_consistency(outputs, whole, rows)
+                continue
             expected = {o["name"]: reference[reference_key(endpoint, o["name"])][rows]
                         for o in artifact["outputs"]}
             results[label] = judge_batch(artifact, outputs, expected, data[rows], decode_fp32)
@@ -291,6 +299,18 @@ def check_artifacts(out_dir, manifest, load, progress=None, decode_fp32=None):
         if progress is not None:
             progress(describe_parity(artifact, results["worst"]))
     return parity
+
+
+def batch_consistency(outputs, whole, rows, tol=1e-5):
+    """Checks that a sub-batch gives the same rows as the whole batch."""
+    result = {"outputs": {}}
+    passed = True
+    for name, got in outputs.items():
+        _, scaled = elementwise_error(got, whole[name][rows])
+        result["outputs"][name] = {"batch_consistency_error": scaled}
+        passed &= scaled <= tol
+    result["passed"] = bool(passed)
+    return result
 
 
 def _float_decoder(manifest, load):
@@ -315,7 +335,7 @@ def describe_parity(artifact, worst):
         if "code_agreement" in entry:
             parts.append(f"{name} agree {entry['code_agreement']:.3f}")
     if "loss_increase" in worst:
-        parts.append(f"loss +{100 * worst['loss_increase']:.2f}%")
+        parts.append(f"loss {100 * worst['loss_increase']:+.2f}%")
     tol = artifact["tolerance"]
     limit = f"tol {tol:.0e}" if tol is not None else "int8 rules"
     status = "ok" if worst["passed"] else "FAILED"
