@@ -478,11 +478,37 @@ def save_preset(name, model, variant, backbone, dataset, recipe, preprocessing="
         _figure(os.path.join(tmp, FIGURE_FILE), model, task, x_test, y_test, name)
         with open(os.path.join(tmp, CARD_FILE), "w") as f:
             f.write(_card(name, entry, _description(variant, backbone, dataset)))
-    manifest = read_manifest(root)
-    manifest["presets"][name] = entry
-    manifest["presets"] = dict(sorted(manifest["presets"].items()))
-    with atomic.atomic_file(os.path.join(root, MANIFEST_NAME), suffix=".json") as tmp:
-        with open(tmp, "w") as f:
-            json.dump(manifest, f, indent=2)
-            f.write("\n")
+    update_manifest(name, entry, root)
     return entry
+
+
+def update_manifest(name, entry, root=None):
+    """Sets one preset's entry in `manifest.json`: locked read-modify-write, atomic replace.
+
+    Args:
+        name: str. Preset name.
+        entry: dict or None. The entry; None removes the preset.
+        root: str or None. Folder of `manifest.json`. Defaults to `saved_models_dir()`.
+    """
+    import fcntl
+
+    from zoo import atomic
+
+    root = root or saved_models_dir()
+    os.makedirs(root, exist_ok=True)
+    # Two trainings finishing together must not drop each other's entry.
+    import tempfile
+
+    key = hashlib.sha256(os.path.abspath(root).encode()).hexdigest()[:16]
+    with open(os.path.join(tempfile.gettempdir(), f"aezoo-manifest-{key}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = read_manifest(root)
+        if entry is None:
+            manifest["presets"].pop(name, None)
+        else:
+            manifest["presets"][name] = entry
+        manifest["presets"] = dict(sorted(manifest["presets"].items()))
+        with atomic.atomic_file(os.path.join(root, MANIFEST_NAME), suffix=".json") as tmp:
+            with open(tmp, "w") as f:
+                json.dump(manifest, f, indent=2)
+                f.write("\n")
