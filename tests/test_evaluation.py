@@ -196,7 +196,33 @@ def test_codebook_perplexity_and_usage():
         evaluation.codebook_usage(np.array([3, 16]), 16)
 
 
+def test_evaluate_vq_vae_reports_its_codebook(digits):
+    x_train, x_test = digits
+    model = zoo.build("vq_vae", input_shape=(8, 8, 1), latent_dim=4, hidden_units=(32,),
+                      num_embeddings=16)
+    model.compile(optimizer="adam")
+    model.fit(x_train, epochs=2, batch_size=64, verbose=0)
+    y_train = zoo.datasets.load("digits", "train")[1]
+    y_test = zoo.datasets.load("digits", "test")[1]
+    results = evaluation.evaluate(model, (x_train, y_train, x_test, y_test),
+                                  metrics=["perplexity", "codebook_usage"])
+    codes = np.asarray(model.codes(x_test))
+    assert results["perplexity"] == pytest.approx(evaluation.codebook_perplexity(codes, 16))
+    assert results["codebook_usage"] == len(np.unique(codes)) / 16
+
+
 # ------------------------------------------------------------- evaluate()
+
+
+def test_evaluate_on_ecg_reports_anomaly_metrics():
+    x_test, y_test = zoo.datasets.load("ecg_mitdb", "test")
+    model = zoo.build("ae", input_shape=x_test.shape[1:], latent_dim=4, hidden_units=(16,))
+    results = evaluation.evaluate(model, "ecg_mitdb")
+    assert "linear_probe_accuracy" not in results  # the training windows are all normal
+    scores = np.asarray(model.score(x_test))
+    assert results["auroc"] == pytest.approx(roc_auc_score(y_test, scores))
+    assert results["auprc"] == pytest.approx(average_precision_score(y_test, scores))
+
 
 
 def test_evaluate_reports_applicable_metrics(trained_vae, mnist_classifier, mnist_full):

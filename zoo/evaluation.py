@@ -665,7 +665,8 @@ def evaluate(model, data, metrics=None, k=100, classifier=None, n_samples=1000, 
     x_train, y_train, x_test, y_test = dataset_arrays(data)
     x_test = _model_input(model, x_test, "evaluate")
     x_train = _model_input(model, x_train, "evaluate (train data)")
-    if classifier is None and metrics is None and hasattr(model, "sample"):
+    generative_mnist = hasattr(model, "sample") and tuple(model.data_shape) == (28, 28, 1)
+    if classifier is None and metrics is None and generative_mnist:
         try:
             classifier = default_mnist_classifier()
         except ValueError:
@@ -673,7 +674,8 @@ def evaluate(model, data, metrics=None, k=100, classifier=None, n_samples=1000, 
     names = (applicable_metrics(model, y_train, y_test, classifier is not False)
              if metrics is None else metrics)
     return _metric_values(model, names, x_train, y_train, x_test, y_test, k=k,
-                          classifier=classifier or None, n_samples=n_samples,
+                          classifier=None if classifier is False else classifier,
+                          n_samples=n_samples,
                           batch_size=batch_size, seed=seed)
 
 
