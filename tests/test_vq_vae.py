@@ -112,3 +112,36 @@ def test_masked_convolution_sees_only_earlier_positions():
 def test_bad_options_name_the_valid_range(extra, match):
     with pytest.raises(ValueError, match=match):
         small_model("vq_vae", "mlp", (8, 8, 1), **extra)
+
+
+MIRRORED_SCRIPT = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, numpy as np, zoo
+x = zoo.datasets.load("digits", "train")[0][:64]
+def run(strategy):
+    keras.utils.set_random_seed(0)
+    with strategy.scope():
+        m = zoo.build("vq_vae", input_shape=(8, 8, 1), latent_dim=4, hidden_units=(16,),
+                      num_embeddings=8, ema=True, ema_decay=0.5)
+        m.compile(optimizer=keras.optimizers.SGD(0.01))
+    m.codebook_initialized.assign(1.0)
+    m.fit(x, epochs=1, batch_size=64, shuffle=False, verbose=0)
+    return m.codebook.numpy(), m.ema_cluster_size.numpy()
+one = run(tf.distribute.OneDeviceStrategy("/cpu:0"))
+two = run(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+print("DIFF", max(float(np.abs(a - b).max()) for a, b in zip(one, two)))
+"""
+
+
+def test_ema_statistics_are_summed_across_replicas():
+    """2 replicas on half-batches give the single-device EMA codebook on the full batch."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT], capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    lines = [line for line in result.stdout.splitlines() if line.startswith("DIFF")]
+    assert lines, result.stderr[-2000:]
+    assert float(lines[0].split()[1]) < 1e-5

@@ -102,9 +102,9 @@ class VQVAE(Autoencoder):
 
         code_dim = self.latent_dim
         limit = math.sqrt(3.0 / code_dim)
-        # EMA-updated state is assigned inside replicas after an all-reduce,
-        # so every replica holds the same value: keep the first.
-        sync = "only_first_replica" if ema else "none"
+        # Codebook state is assigned inside replicas after an all-reduce, so
+        # every replica holds the same value: keep the first.
+        sync = "only_first_replica"
         self.codebook = self.add_weight(
             shape=(num_embeddings, code_dim), name="codebook", trainable=not ema,
             initializer=keras.initializers.RandomUniform(-limit, limit), aggregation=sync,
@@ -197,27 +197,26 @@ class VQVAE(Autoencoder):
         return [v for v in super().trainable_variables if id(v) not in prior]
 
     def _initialize_codebook(self, z_e):
+        # No tf.cond around this: an all-reduce may not sit inside control flow
+        # under tf.distribute, so the choice is made with tf.where instead.
         flat = tf.stop_gradient(tf.reshape(z_e, (-1, self.latent_dim)))
         repeats = -(-self.num_embeddings // tf.shape(flat)[0])
         chosen = tf.random.shuffle(tf.tile(flat, [repeats, 1]))[: self.num_embeddings]
         context = tf.distribute.get_replica_context()
         if context is not None and context.num_replicas_in_sync > 1:
             chosen = context.all_reduce("mean", chosen)
-        self.codebook.assign(chosen)
+        fresh = self.codebook_initialized < 0.5
+        self.codebook.assign(tf.where(fresh, chosen, self.codebook))
         if self.ema:
-            self.ema_cluster_size.assign(tf.ones_like(self.ema_cluster_size))
-            self.ema_embedding_sum.assign(chosen)
+            size = self.ema_cluster_size
+            self.ema_cluster_size.assign(tf.where(fresh, tf.ones_like(size), size))
+            self.ema_embedding_sum.assign(tf.where(fresh, chosen, self.ema_embedding_sum))
         self.codebook_initialized.assign(1.0)
-        return tf.constant(True)
 
     def loss_terms(self, x, target, training=False):
         z_e = self.encoder(x, training=training)
         if training:
-            tf.cond(
-                self.codebook_initialized > 0.5,
-                lambda: tf.constant(False),
-                lambda: self._initialize_codebook(z_e),
-            )
+            self._initialize_codebook(z_e)
         codes, quantized = self._quantize(z_e)
         # Straight-through: the forward pass uses e, the gradient flows to z_e.
         z_q = z_e + tf.stop_gradient(quantized - z_e)
