@@ -44,7 +44,7 @@ def test_overcomplete_code_is_sparse(digits):
 @pytest.mark.parametrize("options,match", [
     ({"sparsity": "l0"}, r"sparsity.*\['kl', 'l1'\]"),
     ({"sparsity_weight": -1.0}, r"sparsity_weight.*\[0.0, inf\]"),
-    ({"target_rate": 0.0}, r"target_rate.*\(0"),
+    ({"target_rate": 0.0}, r"target_rate.*\(0, 1\)"),
     ({"target_rate": 1.0}, r"target_rate.*\(0, 1\)"),
 ])
 def test_bad_options_name_the_valid_range(options, match):

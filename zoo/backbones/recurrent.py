@@ -1,9 +1,8 @@
 """LSTM/GRU sequence-to-sequence encoder and decoder for `(timesteps, features)` inputs."""
 
-import numbers
-
 import keras
 
+from zoo import checks
 from zoo.backbones.backbone import Backbone, maybe_dropout, regularizer
 from zoo.registry import register_backbone
 
@@ -38,14 +37,9 @@ class Recurrent(Backbone):
                 "The recurrent backbone expects input_shape (timesteps, features). "
                 f"Received: input_shape={input_shape}"
             )
-        units = options["units"]
-        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-            raise ValueError(f"`units` must be a positive integer. Received: units={units!r}")
-        if options["cell"] not in CELLS:
-            raise ValueError(
-                f"`cell` must be one of {list(CELLS)}. Received: cell={options['cell']!r}"
-            )
-        return {"units": int(units), "cell": options["cell"]}
+        units = checks.positive_int("units", options["units"])
+        checks.choice("cell", options["cell"], CELLS)
+        return {"units": units, "cell": options["cell"]}
 
     @staticmethod
     def _recurrent(options, kernel_l2, return_sequences):

@@ -48,8 +48,8 @@ class SparseAutoencoder(Autoencoder):
     def __init__(self, *args, sparsity="l1", sparsity_weight=1e-2, target_rate=0.05, **kwargs):
         checks.choice("sparsity", sparsity, SPARSITIES)
         sparsity_weight = checks.number_in_range("sparsity_weight", sparsity_weight, 0.0)
-        target_rate = checks.number_in_range("target_rate", target_rate, 0.0, 1.0, low_open=True)
-        if target_rate >= 1.0:
+        target_rate = checks.number_in_range("target_rate", target_rate)
+        if not 0.0 < target_rate < 1.0:
             raise ValueError(
                 f"`target_rate` must be in (0, 1). Received: target_rate={target_rate}"
             )

@@ -89,7 +89,10 @@ class VQVAE(Autoencoder):
             raise ValueError(f"`ema_decay` must be in [0, 1). Received: ema_decay={ema_decay}")
         slots = checks.positive_int("slots", slots)
         prior_filters = checks.positive_int("prior_filters", prior_filters)
-        prior_layers = checks.number_in_range("prior_layers", prior_layers, 0)
+        if isinstance(prior_layers, bool) or not isinstance(prior_layers, int) or prior_layers < 0:
+            raise ValueError(
+                f"`prior_layers` must be an integer >= 0. Received: prior_layers={prior_layers!r}"
+            )
         # Read by build_networks and metric_names during Autoencoder.__init__.
         self.num_embeddings = num_embeddings
         self.ema = ema
@@ -98,7 +101,7 @@ class VQVAE(Autoencoder):
         self.commitment_cost = commitment_cost
         self.ema_decay = ema_decay
         self.prior_filters = prior_filters
-        self.prior_layers = int(prior_layers)
+        self.prior_layers = prior_layers
 
         code_dim = self.latent_dim
         limit = math.sqrt(3.0 / code_dim)
