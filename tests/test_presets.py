@@ -65,6 +65,37 @@ def test_card_metric_is_reproduced_on_the_test_split():
     assert info["metrics"]["ratio_to_pca"] <= 0.45
 
 
+def test_cards_meet_the_targets():
+    metrics = {name: zoo.preset_info(name)["metrics"] for name in zoo.list_presets()}
+    assert metrics["ae_conv_mnist"]["ratio_to_pca"] <= 0.45
+    vaes = [m for name, m in metrics.items() if name.startswith("vae_") and "mnist" in name]
+    assert min(m["iw_nll"] for m in vaes) <= 92.0
+    assert all(m["k"] >= 500 for m in vaes)
+    if "vq_vae_conv_mnist" in metrics:
+        assert metrics["vq_vae_conv_mnist"]["mse"] <= metrics["ae_conv_mnist"]["mse"]
+    ecg = [m["auroc"] for name, m in metrics.items() if name.endswith("_ecg")]
+    if ecg:
+        assert max(ecg) >= 0.85
+    assert metrics["mnist_classifier"]["accuracy"] >= 0.95
+
+
+@pytest.mark.skipif("ae_conv_ecg" not in MANIFEST, reason="ECG detector preset not trained")
+def test_ecg_auroc_is_reproduced_on_the_test_split():
+    model = zoo.load("ae_conv_ecg")
+    x, y = zoo.datasets.load("ecg_mitdb", "test")
+    auroc = evaluation.anomaly_auroc(evaluation.anomaly_scores(model, x), y)
+    assert auroc == pytest.approx(zoo.preset_info("ae_conv_ecg")["metrics"]["auroc"], abs=1e-6)
+
+
+@pytest.mark.slow
+def test_vae_iw_nll_is_reproduced():
+    info = zoo.preset_info("vae_conv_mnist")
+    model = zoo.load("vae_conv_mnist")
+    x = zoo.datasets.binarize(zoo.datasets.load("mnist5k", "test")[0])
+    nll = float(np.mean(evaluation.iw_nll(model, x, k=info["metrics"]["k"], seed=1)))
+    assert nll == pytest.approx(info["metrics"]["iw_nll"], abs=0.5)
+
+
 def test_unknown_preset_lists_the_available_ones():
     with pytest.raises(ValueError, match="Unknown preset") as error:
         zoo.load("ae_conv_cifar")

@@ -243,8 +243,9 @@ def _prepare_run_dir(args, recipe):
     if os.path.exists(run_file):
         with open(run_file) as f:
             saved = json.load(f)["recipe"]
-        if saved != recipe:
-            changed = sorted(k for k in set(saved) | set(recipe) if saved.get(k) != recipe.get(k))
+        # A key missing from an older run.json means its default (None).
+        changed = sorted(k for k in set(saved) | set(recipe) if saved.get(k) != recipe.get(k))
+        if changed:
             raise ValueError(
                 f"{run_dir} holds a different run (differs in {', '.join(changed)}). Use the "
                 "same arguments to resume, another --run-dir, or --overwrite to start over."
