@@ -38,6 +38,15 @@ def choice(name, value, choices):
     return value
 
 
+def seed(name, value):
+    """Returns `value` as int, or None; raises if it is neither an integer nor None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer or None. Received: {name}={value!r}")
+    return int(value)
+
+
 def shape_tuple(name, value):
     """Returns `value` as a tuple of positive ints (a shape without batch axis)."""
     try:
@@ -117,10 +126,30 @@ def batch_array(x, shape, where, name="x"):
         )
     if array.shape[0] == 0:
         raise ValueError(f"{where} expects a non-empty batch. Received: {name}.shape={array.shape}")
+    return finite_float32(array, where, name)
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def finite_float32(array, where, name="x"):
+    """Returns a numeric numpy array as float32; raises on NaN, inf or float32 overflow."""
+    if array.dtype.kind == "f" and array.dtype.itemsize > 4:
+        # Check before the cast: a finite float64 beyond float32's range would become inf.
+        finite = np.isfinite(array)
+        if finite.all():
+            beyond = np.abs(array) > FLOAT32_MAX
+            if beyond.any():
+                raise ValueError(
+                    f"{where} expects values within the float32 range (|v| <= "
+                    f"{FLOAT32_MAX:.4g}) in `{name}`. Received: {int(beyond.sum())} values "
+                    f"beyond it, e.g. {float(array[beyond].flat[0]):g}"
+                )
     array = array.astype(np.float32, copy=False)
-    if not np.isfinite(array).all():
-        bad = int((~np.isfinite(array)).sum())
+    finite = np.isfinite(array)
+    if not finite.all():
         raise ValueError(
-            f"{where} expects finite values in `{name}`. Received: {bad} NaN or inf values"
+            f"{where} expects finite values in `{name}`. Received: {int((~finite).sum())} NaN "
+            "or inf values"
         )
     return array

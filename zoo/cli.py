@@ -16,6 +16,13 @@ USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, Permis
                NotADirectoryError, IsADirectoryError)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one stderr line (usage via --help), exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _command_modules():
     import zoo.commands
 
@@ -25,7 +32,7 @@ def _command_modules():
 
 def parser():
     """Returns the `aezoo` argument parser with every command registered."""
-    root = argparse.ArgumentParser(
+    root = _Parser(
         prog="aezoo",
         description="aezoo: autoencoders for Keras 3: train, evaluate, fine-tune and export.",
     )
