@@ -147,9 +147,9 @@ def write_json(path, payload):
 # ------------------------------------------------------------------ parity
 
 
-def reference_key(endpoint, name):
-    """Key of an endpoint's input or output in `reference.npz`."""
-    return f"{endpoint}/{name}"
+def reference_key(endpoint, name, label="batch16"):
+    """Key of an endpoint's input or output in `reference.npz` (Keras run at `label`'s size)."""
+    return f"{endpoint}/{name}" if label == "batch16" else f"{endpoint}/{name}@{label}"
 
 
 def elementwise_error(output, reference):
@@ -291,7 +291,7 @@ def check_artifacts(out_dir, manifest, load, progress=None, decode_fp32=None):
                 # example is noise); smaller batches must reproduce its rows.
                 results[label] = batch_consistency(outputs, whole, rows)
                 continue
-            expected = {o["name"]: reference[reference_key(endpoint, o["name"])][rows]
+            expected = {o["name"]: reference[reference_key(endpoint, o["name"], label)]
                         for o in artifact["outputs"]}
             results[label] = judge_batch(artifact, outputs, expected, data[rows], decode_fp32)
         results["worst"] = summarize(list(results.values()))
