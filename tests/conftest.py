@@ -41,7 +41,8 @@ def contract_data(backbone, mnist):
     """Real data shaped for a backbone: images, or image rows as sequences."""
     x_train, x_test = mnist
     if backbone == "recurrent":
-        return x_train[..., 0], x_test[..., 0]
+        # Image rows as 28 timesteps; half the examples keep the LSTM cells quick.
+        return x_train[:256, ..., 0], x_test[..., 0]
     return x_train, x_test
 
 
