@@ -208,6 +208,8 @@ def test_evaluate_vq_vae_reports_its_codebook(digits):
                                   metrics=["perplexity", "codebook_usage"])
     codes = np.asarray(model.codes(x_test))
     assert results["perplexity"] == pytest.approx(evaluation.codebook_perplexity(codes, 16))
+    # PCA baseline size: one component per code position, not per codebook-vector value.
+    assert evaluation.latent_size(model) == codes[0].size < np.prod(model.latent_shape())
     assert results["codebook_usage"] == len(np.unique(codes)) / 16
 
 

@@ -91,7 +91,9 @@ def feature_model(classifier):
         raise ValueError(f"The classifier needs a layer named {FEATURE_LAYER!r} (see "
                          f"build_mnist_classifier). Received: layers "
                          f"{[lay.name for lay in classifier.layers]}") from None
-    return keras.Model(classifier.inputs, layer.output)
+    inputs = classifier.inputs
+    # A single input, not a one-element list: calling with a tensor then matches its structure.
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, layer.output)
 
 
 def classifier_features(classifier, images, batch_size=256):

@@ -210,6 +210,20 @@ def pca_codes(x_train, x, latent_dim, seed=0):
 # ------------------------------------------------------------------- codes
 
 
+def latent_size(model):
+    """Returns the number of latent variables: the PCA baseline's number of components.
+
+    For a continuous code, its number of values (`latent_dim` for a vector
+    code). For a model with discrete `codes` (VQ-VAE), the number of code
+    positions (e.g. 49 for a 7x7 grid): one latent symbol per position, not
+    the width of the codebook vectors it indexes.
+    """
+    shape = tuple(model.latent_shape())
+    if hasattr(model, "codes") and len(shape) > 1:
+        shape = shape[:-1]
+    return int(np.prod(shape))
+
+
 def codes(model, x, batch_size=256):
     """Returns the deterministic latent codes `model.encode(x)`, flattened to `(n, features)`."""
     x = _model_input(model, x, "codes")
@@ -651,8 +665,8 @@ def evaluate(model, data, metrics=None, k=100, classifier=None, n_samples=1000, 
 
     Returns:
         dict: metric name -> float (int for `active_units`, list for
-        `kl_per_dim`), plus `latent_dim`, `k` (when `iw_nll` ran) and
-        `n_test`.
+        `kl_per_dim`), plus `latent_dim` (`latent_size(model)`, also the
+        number of PCA components), `k` (when `iw_nll` ran) and `n_test`.
 
     Example:
     >>> evaluation.evaluate(zoo.load("vae_conv_mnist"), "mnist5k")
@@ -681,7 +695,7 @@ def evaluate(model, data, metrics=None, k=100, classifier=None, n_samples=1000, 
 
 def _metric_values(model, names, x_train, y_train, x_test, y_test, k, classifier, n_samples,
                    batch_size, seed):
-    results = {"n_test": int(len(x_test)), "latent_dim": int(np.prod(model.latent_shape()))}
+    results = {"n_test": int(len(x_test)), "latent_dim": latent_size(model)}
     if {"mse", "psnr"} & set(names):
         recon = reconstructions(model, x_test, batch_size)
         results.update(mse=mean_squared_error(x_test, recon), psnr=psnr(x_test, recon))
