@@ -151,3 +151,15 @@ def test_lambda_layer_file_is_refused(tmp_path, monkeypatch):
 def test_missing_file_path_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="No such .keras file"):
         zoo.load(str(tmp_path / "absent.keras"))
+
+
+def test_info_command_prints_the_card_data(capsys):
+    from zoo import cli
+
+    assert cli.main(["info", "ae_conv_mnist"]) == 0
+    text = capsys.readouterr().out
+    info = zoo.preset_info("ae_conv_mnist")
+    assert info["recipe"] in text and info["sha256"] in text
+    assert f"{info['metrics']['mse']:.4g}" in text
+    assert cli.main(["info", "nope"]) == 2
+    assert "ae_conv_mnist" in capsys.readouterr().err

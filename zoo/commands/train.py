@@ -25,8 +25,8 @@ CLASSIFIER = "classifier"
 _CHECKPOINT = re.compile(r"epoch_(\d{4,})\.keras$")
 # Arguments that define a run; resuming with any of them changed is refused.
 _RECIPE_KEYS = ("variant", "backbone", "data", "latent_dim", "batch_size", "learning_rate",
-                "lr_schedule", "kl_warmup", "codebook_restarts", "binarize", "seed", "option",
-                "train_option")
+                "lr_schedule", "clipnorm", "kl_warmup", "codebook_restarts", "binarize", "seed",
+                "option", "train_option")
 # The code prior belongs to one trained model: its file names both epoch counts.
 PRIOR_FILE = "prior_after_{epochs}_epochs_{prior_epochs}.keras"
 
@@ -64,6 +64,8 @@ def recipe_command(args):
               "--learning-rate", f"{args.learning_rate:g}"]
     if args.lr_schedule != "constant":
         parts += ["--lr-schedule", args.lr_schedule]
+    if args.clipnorm:
+        parts += ["--clipnorm", f"{args.clipnorm:g}"]
     if args.kl_warmup:
         parts += ["--kl-warmup", str(args.kl_warmup)]
     if args.codebook_restarts:
@@ -88,6 +90,7 @@ def _check_args(args):
     for name in ("epochs", "batch_size", "latent_dim"):
         checks.positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
     checks.number_in_range("--learning-rate", args.learning_rate, 0.0, low_open=True)
+    checks.number_in_range("--clipnorm", args.clipnorm, 0.0)
     if args.kl_warmup < 0:
         raise ValueError(f"--kl-warmup must be >= 0 epochs. Received: {args.kl_warmup}")
     if args.kl_warmup and args.variant != "vae":
@@ -116,6 +119,13 @@ def _learning_rate(args, steps_per_epoch):
     return args.learning_rate
 
 
+def _optimizer(args, steps_per_epoch):
+    import keras
+
+    return keras.optimizers.Adam(_learning_rate(args, steps_per_epoch),
+                                 clipnorm=args.clipnorm or None)
+
+
 def _build(args, x_train, steps_per_epoch):
     import keras
 
@@ -126,13 +136,13 @@ def _build(args, x_train, steps_per_epoch):
 
         # The architecture whose `features` layer defines aezoo's MNIST-classifier FID.
         model = classifier.build_mnist_classifier()
-        model.compile(optimizer=keras.optimizers.Adam(_learning_rate(args, steps_per_epoch)),
+        model.compile(optimizer=_optimizer(args, steps_per_epoch),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
         return model
     model = zoo.build(args.variant, input_shape=x_train.shape[1:], latent_dim=args.latent_dim,
                       backbone=args.backbone, **parse_options(args.option))
-    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(args, steps_per_epoch)))
+    model.compile(optimizer=_optimizer(args, steps_per_epoch))
     return model
 
 
@@ -243,8 +253,9 @@ def _prepare_run_dir(args, recipe):
     if os.path.exists(run_file):
         with open(run_file) as f:
             saved = json.load(f)["recipe"]
-        # A key missing from an older run.json means its default (None).
-        changed = sorted(k for k in set(saved) | set(recipe) if saved.get(k) != recipe.get(k))
+        # A key missing from an older run.json means an off default (0, False, None).
+        changed = sorted(k for k in set(saved) | set(recipe)
+                         if (saved.get(k) or None) != (recipe.get(k) or None))
         if changed:
             raise ValueError(
                 f"{run_dir} holds a different run (differs in {', '.join(changed)}). Use the "
@@ -362,6 +373,8 @@ def add_parser(subparsers):
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--learning-rate", type=float, default=1e-3)
     p.add_argument("--lr-schedule", choices=("constant", "cosine"), default="constant")
+    p.add_argument("--clipnorm", type=float, default=0.0,
+                   help="clip each gradient to this norm (0: off), e.g. for recurrent backbones")
     p.add_argument("--kl-warmup", type=int, default=0, metavar="EPOCHS",
                    help="vae: raise the KL weight linearly to beta over EPOCHS epochs")
     p.add_argument("--codebook-restarts", action="store_true",
