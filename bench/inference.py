@@ -205,6 +205,24 @@ def bare_litert(path):
     return lambda x: runner(**{input_name: x})[output_name]
 
 
+def bare_litert_tensors(path):
+    """LiteRT through `set_tensor` / `invoke` / `get_tensor`, the leanest Python path."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=path)
+    interpreter.allocate_tensors()
+    (input_detail,) = interpreter.get_input_details()
+    output_index = interpreter.get_output_details()[0]["index"]
+    input_index = input_detail["index"]
+
+    def run(x):
+        interpreter.set_tensor(input_index, x)
+        interpreter.invoke()
+        return interpreter.get_tensor(output_index)
+
+    return run
+
+
 def export_contenders(fp32_dir, int8_dir, batch_one):
     """Exported-runtime encode paths; the bare calls only at batch 1."""
     import export
@@ -217,6 +235,7 @@ def export_contenders(fp32_dir, int8_dir, batch_one):
     contenders["onnxruntime load_runtime"] = export.load_runtime(onnx_path)
     if batch_one:
         contenders["litert fp32 bare"] = bare_litert(tflite_path)
+        contenders["litert fp32 bare tensors"] = bare_litert_tensors(tflite_path)
     contenders["litert fp32 load_runtime"] = export.load_runtime(tflite_path)
     if int8_dir is not None:
         contenders["litert int8 load_runtime"] = export.load_runtime(
@@ -277,7 +296,9 @@ def model_result(backbone, label, model, x_train, x_test, rounds, calls, quick, 
         "onnxruntime": paired_ratio(timings["onnxruntime load_runtime"],
                                     timings["onnxruntime bare"]),
         "litert": paired_ratio(timings["litert fp32 load_runtime"],
-                               timings["litert fp32 bare"])}
+                               timings["litert fp32 bare"]),
+        "litert_vs_tensor_calls": paired_ratio(timings["litert fp32 load_runtime"],
+                                               timings["litert fp32 bare tensors"])}
     # What a user of the export gets at full precision: load_runtime over ORT or LiteRT fp32.
     exported = ("onnxruntime load_runtime", "litert fp32 load_runtime")
     fastest = min(exported, key=lambda n: result["batch_1"][n]["p50_ms"])
@@ -318,7 +339,7 @@ def int8_quality(result, fp32_dir, int8_dir, x):
 
 LATENCY_ROWS = ("keras call", "keras tf.function", "keras predict", "saved_model signature",
                 "onnxruntime bare", "onnxruntime load_runtime", "litert fp32 bare",
-                "litert fp32 load_runtime", "litert int8 load_runtime")
+                "litert fp32 bare tensors", "litert fp32 load_runtime", "litert int8 load_runtime")
 
 
 def latency_rows(results):
@@ -352,7 +373,8 @@ def markdown(payload):
         ("fastest_exported", "fastest exported at b=1"),
         ("fastest_to_saved_model", "its p50 / SavedModel p50"),
         ("onnx_overhead", "load_runtime / bare ORT"),
-        ("litert_overhead", "load_runtime / bare LiteRT"),
+        ("litert_overhead", "load_runtime / bare LiteRT signature runner"),
+        ("litert_tensor_overhead", "load_runtime / bare LiteRT set/invoke/get"),
         ("int8_size_ratio_reconstruct", "int8 / fp32 size (reconstruct)"),
         ("int8_mse_ratio", "int8 / fp32 reconstruction MSE"),
         ("parity", "export parity failures")])
@@ -375,6 +397,8 @@ def run(backbones=BACKBONES, rounds=7, calls=100, quick=False, out_dir=None):
             result = backbone_result(backbone, rounds, calls, quick, work_dir)
             result["onnx_overhead"] = result["load_runtime_overhead"]["onnxruntime"]
             result["litert_overhead"] = result["load_runtime_overhead"]["litert"]
+            result["litert_tensor_overhead"] = result["load_runtime_overhead"][
+                "litert_vs_tensor_calls"]
             print(f"{backbone}: fastest {result['fastest_exported']} "
                   f"{result['fastest_to_saved_model']:.3f}x SavedModel; load_runtime overhead "
                   f"ORT {result['onnx_overhead']:.3f}, LiteRT {result['litert_overhead']:.3f}",

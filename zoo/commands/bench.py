@@ -70,6 +70,7 @@ def model_payload(args, inference):
                                         args.rounds, args.calls, args.quick, work_dir)
     result["onnx_overhead"] = result["load_runtime_overhead"]["onnxruntime"]
     result["litert_overhead"] = result["load_runtime_overhead"]["litert"]
+    result["litert_tensor_overhead"] = result["load_runtime_overhead"]["litert_vs_tensor_calls"]
     payload = {"target": args.target, "rounds": args.rounds, "calls": args.calls,
                "quick": args.quick, "results": [result]}
     return payload, inference.markdown(payload)
