@@ -349,7 +349,8 @@ def generation(latent_dim=16, epochs=15, prior_epochs=5, n_samples=500, classifi
     from zoo import figures
 
     x_train, _, x_test, _ = _mnist()
-    classifier = classifier or mnist_classifier.train_mnist_classifier(seed=seed)
+    if classifier is None:
+        classifier = mnist_classifier.train_mnist_classifier(seed=seed)
     results = {"train_fid": evaluation.mnist_classifier_fid(x_train[:n_samples], x_test,
                                                             classifier),
                "models": {}}
