@@ -14,6 +14,8 @@ This module imports only numpy: the table script reads it without TensorFlow.
 import dataclasses
 import json
 import os
+import re
+import tempfile
 
 import numpy as np
 
@@ -125,7 +127,7 @@ BAD_ARRAYS = {
         lambda s: 1.5,
         "ValueError", lambda s: (_expected(s), "shape=()")),
     "empty": (
-        "empty batch, shape (0,) + shape",
+        "empty batch: (0,) + shape",
         lambda s: np.zeros((0, *s), np.float32),
         "ValueError", lambda s: ("non-empty batch", _shape((0, *s)))),
     "nan": (
@@ -585,6 +587,8 @@ def error_text(error):
 def record(case_id, observed, passed):
     """Appends what a case did to the log named by `$AEZOO_RELIABILITY_LOG`, if set."""
     case(case_id)  # an unknown id fails the test that records it
+    # Temporary folders differ per run: keep the file name only.
+    observed = re.sub(rf"{re.escape(tempfile.gettempdir())}/[^\s'\"]*/", "<tmp>/", observed)
     path = os.environ.get(LOG_ENV)
     if not path:
         return
