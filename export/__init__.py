@@ -14,11 +14,19 @@ True
 """
 
 from export.common import ENDPOINTS, FORMATS, QUANTIZE_MODES
-from export.exporter import ExportReport, ParityError, VerifyReport, export_model, verify
+from export.exporter import (
+    ConversionError,
+    ExportReport,
+    ParityError,
+    VerifyReport,
+    export_model,
+    verify,
+)
 from export.runtime import Runtime, load_runtime
 
 __all__ = [
     "ENDPOINTS",
+    "ConversionError",
     "FORMATS",
     "QUANTIZE_MODES",
     "ExportReport",

@@ -25,6 +25,22 @@ class ParityError(RuntimeError):
     """An artifact converted but does not reproduce the model within tolerance."""
 
 
+class ConversionError(RuntimeError):
+    """A converter (Keras export, LiteRT, tf2onnx) failed on an endpoint."""
+
+
+def _converting(fmt, endpoint, convert, *args):
+    """Runs one conversion; a converter failure becomes one `ConversionError` line."""
+    try:
+        return convert(*args)
+    except (ValueError, TypeError, FileExistsError, PermissionError):
+        raise
+    except Exception as error:  # converters raise their own exception types
+        text = str(error).strip().splitlines()
+        raise ConversionError(f"Converting {endpoint!r} to {fmt} failed. Received: "
+                              f"{type(error).__name__}: {text[0] if text else ''}") from error
+
+
 @dataclasses.dataclass
 class ExportReport:
     """What `export_model` wrote and measured.
@@ -201,6 +217,12 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
 
     tf = quiet.import_tensorflow()
     recurrent = endpoints_module.recurrent(model)
+    if recurrent and quantize == "int8":
+        # Not a Python error: TF 2.21's calibrator segfaults (in
+        # calibrator._feed_tensors) on LSTM/GRU graphs, killing the process.
+        raise ValueError("int8 LiteRT is not available for recurrent (LSTM/GRU) models: the "
+                         "TensorFlow 2.21 calibrator crashes on them. Use quantize='dynamic' "
+                         "or 'float16'. Received: quantize='int8' for a recurrent model")
     with atomic.atomic_directory(target, overwrite) as tmp:
         data = _reference_data(model, representative_data)
         references = {"data": data}
@@ -237,7 +259,8 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
             if "saved_model" in formats or "tflite" in formats:
                 from export.saved_model import export_saved_model
 
-                export_saved_model(model, saved_model_dir, endpoints)
+                _converting("saved_model", ",".join(endpoints), export_saved_model, model,
+                            saved_model_dir, endpoints)
                 if "saved_model" in formats:
                     for endpoint in endpoints:
                         artifacts.append(_artifact("saved_model", endpoint, common.SAVED_MODEL_DIR,
@@ -250,7 +273,8 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
                 if recurrent:
                     # LSTM/GRU run on LiteRT builtins with a static batch only (DESIGN §9).
                     source = os.path.join(scratch, "saved_model_batch1")
-                    export_saved_model(model, source, endpoints, batch_size=1)
+                    _converting("saved_model (batch 1)", ",".join(endpoints),
+                                export_saved_model, model, source, endpoints, 1)
                 for endpoint in endpoints:
                     filename = f"{endpoint}.tflite"
                     calibration = None
@@ -259,8 +283,8 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
                         if endpoints_module.INPUT_NAMES[endpoint] == "z":
                             calibration = np.asarray(model.encode_tensor(
                                 tf.constant(representative_data[:200])), np.float32)
-                    export_tflite(source, os.path.join(tmp, filename), endpoint, quantize,
-                                  calibration)
+                    _converting("tflite", endpoint, export_tflite, source,
+                                os.path.join(tmp, filename), endpoint, quantize, calibration)
                     entry = _artifact("tflite", endpoint, filename, references, quantize,
                                       recurrent, model)
                     entry["static_batch"] = 1 if recurrent else None
@@ -277,8 +301,8 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
                 onnx_metadata = {k: str(v) for k, v in onnx_metadata.items() if v is not None}
                 for endpoint in endpoints:
                     filename = f"{endpoint}.onnx"
-                    export_onnx(model, os.path.join(tmp, filename), endpoint, opset,
-                                onnx_metadata)
+                    _converting("onnx", endpoint, export_onnx, model,
+                                os.path.join(tmp, filename), endpoint, opset, onnx_metadata)
                     entry = _artifact("onnx", endpoint, filename, references, None, recurrent,
                                       model)
                     entry["opset"] = opset

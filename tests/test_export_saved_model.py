@@ -105,6 +105,15 @@ def test_bad_representative_data_and_model(tmp_path, mnist):
     assert os.listdir(tmp_path) == []
 
 
+def test_int8_refused_for_recurrent(tmp_path, mnist):
+    x_train, _ = contract_data("recurrent", mnist)
+    model = small_model("ae", "recurrent", x_train.shape[1:])
+    with pytest.raises(ValueError, match="recurrent.*Received: quantize='int8'"):
+        export.export_model(model, tmp_path / "out", formats=("tflite",), quantize="int8",
+                            representative_data=x_train[:32])
+    assert os.listdir(tmp_path) == []
+
+
 def test_existing_target_needs_overwrite(tmp_path, mnist):
     x_train, _ = contract_data("mlp", mnist)
     model = small_model("ae", "mlp", x_train.shape[1:])

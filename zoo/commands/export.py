@@ -86,7 +86,7 @@ def run(args):
                                      quantize=quantize, representative_data=data,
                                      overwrite=args.overwrite, opset=args.opset,
                                      metadata=metadata, progress=print)
-    except export.ParityError as error:
+    except (export.ParityError, export.ConversionError) as error:
         print(f"aezoo export: failed: {error}")
         return 1
     print(f"wrote {report.out_dir} ({len(report.artifacts)} artifacts, all within tolerance; "
