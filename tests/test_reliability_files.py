@@ -106,7 +106,10 @@ def files(tmp_path_factory):
     manifest = {"format": 1, "presets": {
         "tiny_preset": entry, "gone_preset": {**entry, "file": "gone_preset/model.keras"}}}
     (saved / "manifest.json").write_text(json.dumps(manifest))
-    return {"root": root, "exports": exports, "saved_models": saved}
+    broken = root / "broken_saved_models"
+    broken.mkdir()
+    (broken / "manifest.json").write_text('{"presets": {"tiny_preset": ')
+    return {"root": root, "exports": exports, "saved_models": saved, "broken": broken}
 
 
 LOAD_CASES = [c.id for c in CASES if c.area == "files" and c.id.startswith("load-")
@@ -117,9 +120,11 @@ LOAD_CASES = [c.id for c in CASES if c.area == "files" and c.id.startswith("load
 def test_zoo_load(files, monkeypatch, case_id):
     root = files["root"]
     key = case_id[len("load-"):]
-    monkeypatch.setenv("AEZOO_SAVED_MODELS", str(files["saved_models"]))
-    argument = {"directory": str(root / "x.keras"), "missing": str(root / "absent.keras"),
-                "not-a-name": 3, "tampered-preset": "tiny_preset",
+    monkeypatch.setenv("AEZOO_SAVED_MODELS", str(files["broken" if key == "manifest-not-json"
+                                                      else "saved_models"]))
+    argument = {"manifest-not-json": "tiny_preset", "directory": str(root / "x.keras"),
+                "missing": str(root / "absent.keras"), "not-a-name": 3,
+                "tampered-preset": "tiny_preset",
                 "missing-preset-file": "gone_preset"}.get(key, str(root / f"{key}.keras"))
     check_call(case_id, lambda: zoo.load(argument))
 
