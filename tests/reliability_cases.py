@@ -24,7 +24,7 @@ LOG_ENV = "AEZOO_RELIABILITY_LOG"
 AREAS = {
     "arrays": "Bad arrays into model methods (`encode`, `decode`, `reconstruct`, `score`, "
               "`fit`, `posterior`)",
-    "arguments": "Bad arguments to `fit` and `sample`",
+    "arguments": "Bad arguments to `fit`, `sample` and `zoo.datasets.load`",
     "runtime": "Bad arrays into export runtimes (`export.load_runtime(path)(x)`)",
     "files": "Truncated, corrupt, tampered or unsafe files",
     "writes": "Atomic writes, existing and unwritable targets",
@@ -251,6 +251,17 @@ for _kind in ("vae", "vq_vae"):
     _add(f"sample-{_kind}-ok", "arguments", f"{_kind}.sample(n=5, seed=3)", "valid n and seed",
          "ok", (), "float32 (5, 8, 8, 1), same seed gives the same samples")
 
+for _key, _call, _outcome, _fragments in (
+    ("unknown-name", "zoo.datasets.load('cifar')", "ValueError", ("mnist5k", "name='cifar'")),
+    ("unknown-split", "zoo.datasets.load('digits', 'validation')", "ValueError",
+     ("'test'", "split='validation'")),
+    ("options-for-digits", "zoo.datasets.load('digits', window=8)", "ValueError",
+     ("takes no options", "window")),
+    ("unknown-ecg-option", "zoo.datasets.load('ecg_mitdb', size=8)", "ValueError",
+     ("'window'", "size")),
+):
+    _add(f"datasets-{_key}", "arguments", _call, _key.replace("-", " "), _outcome, _fragments)
+
 for _key, _kwargs, _outcome, _fragments, _text in (
     ("batch-size-zero", "batch_size=0", "ValueError", ("batch_size", "batch_size=0"),
      "batch_size=0"),
@@ -375,6 +386,19 @@ for _key, _text, _outcome, _fragments in (
     ("none", "None", "TypeError", ("NoneType",)),
 ):
     _add(f"verify-{_key}", "files", "export.verify(out_dir)", _text, _outcome, _fragments)
+
+for _key, _text, _outcome, _fragments in (
+    ("truncated-png", "an image folder holding a truncated PNG, then fit", "ValueError",
+     ("1.png", "image")),
+    ("text-png", "an image folder holding a text file named .png, then fit", "ValueError",
+     ("2.png", "image")),
+    ("truncated-npz", ".npz parts, one cut to half its bytes", "ValueError", ("b.npz",)),
+    ("no-match", "a glob matching no file", "FileNotFoundError", ("No data files match",)),
+    ("mixed", "a folder of .npz and .png files", "ValueError",
+     ("must be all .npz", "Received suffixes")),
+):
+    _add(f"from-files-{_key}", "files", "ae.fit(zoo.streaming.from_files(path))", _text,
+         _outcome, _fragments)
 
 CLI_FILE_CASES = (
     # id, command line (with {placeholders}), input text, fragments on the stderr line

@@ -18,6 +18,8 @@ from reliability_cases import (
     ids,
 )
 
+import zoo
+
 
 @pytest.fixture(scope="module")
 def models():
@@ -138,3 +140,18 @@ def test_bad_fit_arguments(digits, case_id):
     for old, new in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)
 
+
+
+# ------------------------------------------------------- datasets.load()
+
+DATASET_CALLS = {
+    "datasets-unknown-name": lambda: zoo.datasets.load("cifar"),
+    "datasets-unknown-split": lambda: zoo.datasets.load("digits", "validation"),
+    "datasets-options-for-digits": lambda: zoo.datasets.load("digits", window=8),
+    "datasets-unknown-ecg-option": lambda: zoo.datasets.load("ecg_mitdb", size=8),
+}
+
+
+@pytest.mark.parametrize("case_id", ids("arguments", "datasets-"))
+def test_bad_dataset_arguments(case_id):
+    check_call(case_id, DATASET_CALLS[case_id])

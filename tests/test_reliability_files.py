@@ -184,3 +184,44 @@ def test_cli_refuses_damaged_files(files, monkeypatch, tmp_path, case_id):
     left = sorted(os.listdir(tmp_path))
     check_cli(case_id, status, stderr, extra_ok=left == [],
               extra_text="" if not left else f"; left behind {left}")
+
+
+@pytest.fixture(scope="module")
+def data_folders(tmp_path_factory):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    root = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(0)
+    for name in ("truncated-png", "text-png", "mixed"):
+        (root / name).mkdir()
+        for i in range(3):
+            plt.imsave(root / name / f"{i}.png", rng.random((8, 8)), cmap="gray")
+    png = (root / "truncated-png" / "0.png").read_bytes()
+    (root / "truncated-png" / "1.png").write_bytes(png[: len(png) // 2])
+    (root / "text-png" / "2.png").write_text("not an image")
+    (root / "npz").mkdir()
+    np.savez(root / "npz" / "a.npz", x=np.zeros((4, 8, 8, 1), np.float32))
+    part = (root / "npz" / "a.npz").read_bytes()
+    (root / "npz" / "b.npz").write_bytes(part[: len(part) // 2])
+    np.savez(root / "mixed" / "c.npz", x=np.zeros((4, 8, 8, 1), np.float32))
+    return root
+
+
+@pytest.mark.parametrize("case_id", [c.id for c in CASES if c.id.startswith("from-files-")])
+def test_streamed_files(data_folders, case_id):
+    from zoo import streaming
+
+    model = zoo.build("ae", input_shape=(8, 8, 1), latent_dim=4, hidden_units=(8,))
+    model.compile(optimizer="adam")
+    key = case_id[len("from-files-"):]
+    path = {"truncated-npz": data_folders / "npz" / "*.npz",
+            "no-match": data_folders / "absent" / "*.npz"}.get(key, data_folders / key)
+
+    def fit():
+        return model.fit(streaming.from_files(str(path), batch_size=2, channels=1), epochs=1,
+                         verbose=0)
+
+    check_call(case_id, fit)
