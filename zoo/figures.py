@@ -228,10 +228,19 @@ def anomaly_roc(path, scores, labels, title=None):
     roc_ax.set_xlabel("false positive rate")
     roc_ax.set_ylabel("true positive rate")
     roc_ax.legend(fontsize=8, loc="lower right")
-    bins = np.histogram_bin_edges(scores, bins=40)
+    # Reconstruction errors are heavy-tailed: log bins when they span decades.
+    logarithmic = scores.min() > 0 and scores.max() / scores.min() > 100
+    bins = (np.geomspace(scores.min(), scores.max(), 41) if logarithmic
+            else np.histogram_bin_edges(scores, bins=40))
     for value, name in ((0, "normal"), (1, "anomaly")):
-        hist_ax.hist(scores[labels == value], bins=bins, alpha=0.6, density=True, label=name)
+        group = scores[labels == value]
+        # Fractions within each class, so a rare anomaly class stays visible.
+        hist_ax.hist(group, bins=bins, weights=np.full(len(group), 1.0 / len(group)), alpha=0.6,
+                     label=f"{name} ({len(group)})")
+    if logarithmic:
+        hist_ax.set_xscale("log")
     hist_ax.set_xlabel("anomaly score")
+    hist_ax.set_ylabel("fraction of class")
     hist_ax.legend(fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
