@@ -388,7 +388,7 @@ def markdown(payload):
             f"## Artifact sizes\n\n{size_table}\n")
 
 
-def run(backbones=BACKBONES, rounds=7, calls=100, quick=False, out_dir=None):
+def run(backbones=BACKBONES, rounds=7, calls=50, quick=False, out_dir=None):
     """Measures every backbone and writes `inference.json` and `.md`; returns the payload."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     results = []
@@ -414,7 +414,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backbones", default=",".join(BACKBONES))
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=100, help="batch-1 calls per round")
+    parser.add_argument("--calls", type=int, default=50, help="batch-1 calls per round")
     parser.add_argument("--quick", action="store_true",
                         help="tiny untrained mlp model, 2 rounds of 10 calls: checks that it runs")
     parser.add_argument("--out", default=None, help="results folder (default bench/results)")
