@@ -183,7 +183,7 @@ class Autoencoder(keras.Model):
         return self.reconstruct_tensor(inputs)
 
     def encode(self, x):
-        """Returns the deterministic latent code of `x`, shape `(batch, latent_dim)`."""
+        """Returns the deterministic latent code of `x`, shape `(batch,) + latent_shape()`."""
         return self.encode_tensor(checks.batch_array(x, self.data_shape, "encode"))
 
     def decode(self, z):
