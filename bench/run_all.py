@@ -10,6 +10,7 @@ Run: python -m bench.run_all [--quick] [--only train_throughput,inference,peak] 
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -47,9 +48,56 @@ def run_benchmark(name, quick, out_dir):
     return time.perf_counter() - started
 
 
+def _load(results_dir, name):
+    path = os.path.join(results_dir, f"{name}.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def headline_lines(results_dir):
+    """Returns the must-show numbers, each with its target, from the JSON results."""
+    lines = []
+    train = _load(results_dir, "train_throughput")
+    if train:
+        xla = ", ".join(f"{r['variant']}/{r['backbone']} x{r['xla_speedup_zoo']:.2f}"
+                        for r in train["models"] if "xla_speedup_zoo" in r)
+        lines += [f"- Zoo `fit` / plain Keras throughput, worst model: "
+                  f"{train['worst_ratio_zoo_to_plain']:.3f} (fit epochs), "
+                  f"{train['worst_paired_step_ratio']:.3f} (paired steps); target >= 0.95.",
+                  f"- XLA (`jit_compile=True`) effect on the zoo's `fit`: {xla or 'not run'}."]
+    inference = _load(results_dir, "inference")
+    if inference:
+        results = inference["results"]
+        overhead = max(max(r["load_runtime_overhead"]["onnxruntime"],
+                           r["load_runtime_overhead"]["litert"]) for r in results)
+        fastest = max(r["fastest_to_saved_model"] for r in results)
+        lines += [f"- `export.load_runtime` / bare runtime call at batch 1, worst: "
+                  f"{overhead:.3f}; target <= 1.10.",
+                  f"- Fastest exported runtime / SavedModel signature at batch 1, worst model: "
+                  f"{fastest:.3f}; target <= 0.1."]
+        int8 = [r for r in results if "int8_mse_ratio" in r]
+        if int8:
+            lines.append("- LiteRT int8 / fp32: " + "; ".join(
+                f"{r['backbone']} size {r['int8_size_ratio_reconstruct']:.3f}, reconstruction "
+                f"MSE {r['int8_mse_ratio']:.3f}" for r in int8)
+                + "; targets size <= 0.35, MSE <= 1.05.")
+    peak = _load(results_dir, "peak")
+    if peak:
+        lines.append(f"- MLP encoder at batch 256, fastest runtime ({peak['fastest_runtime']}): "
+                     f"{peak['fastest_fraction_of_peak']:.2f} of the measured matmul peak "
+                     f"({peak['peak_gflops']:.0f} GFLOP/s, {peak['peak_setting']}); "
+                     "target >= 0.70.")
+    return lines
+
+
 def readme_text(results_dir, names=BENCHMARKS):
-    """Returns bench/README.md: the head, then each benchmark's markdown result."""
+    """Returns bench/README.md: the head, the headlines, then each markdown result."""
     sections = [README_HEAD]
+    headlines = headline_lines(results_dir)
+    if headlines:
+        sections.append("## Headlines\n\n" + "\n".join(headlines))
     for name in names:
         path = os.path.join(results_dir, f"{name}.md")
         if os.path.exists(path):
