@@ -79,7 +79,9 @@ class Runtime:
 
     def run_named(self, x):
         """Runs a batch; returns `{output name: numpy array}`."""
-        x = self._checked(x)
+        return self._run_checked(self._checked(x))
+
+    def _run_checked(self, x):
         if self.static_batch is not None and len(x) != self.static_batch:
             parts = [self._run(x[i : i + 1]) for i in range(len(x))]
             return {name: np.concatenate([p[name] for p in parts]) for name in self.output_names}
@@ -177,7 +179,7 @@ class LiteRTRuntime(Runtime):
         # The hot path at batch 1: one check, set, invoke, get.
         x = self._checked(x)
         if self._single is None or len(x) != self._batch:
-            outputs = self.run_named(x)
+            outputs = self._run_checked(x)
             return outputs[self._single] if self._single is not None else outputs
         self._set(self._input_index, x)
         self._invoke()
