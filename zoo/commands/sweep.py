@@ -32,17 +32,21 @@ def sweep_row(args, options, latent_dim, data):
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     history = model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0)
     mse = evaluation.mean_squared_error(x_test, evaluation.reconstructions(model, x_test))
-    pca_mse = evaluation.pca_mean_squared_error(x_train, x_test, latent_dim, args.seed)
-    return {"latent_dim": latent_dim, "mse": mse, "pca_mse": pca_mse,
+    # One PCA component per latent variable (per code position for a VQ-VAE).
+    components = min(evaluation.latent_size(model), x_train[0].size, len(x_train))
+    pca_mse = evaluation.pca_mean_squared_error(x_train, x_test, components, args.seed)
+    return {"latent_dim": latent_dim, "pca_components": components, "mse": mse,
+            "pca_mse": pca_mse,
             "ratio_to_pca": mse / pca_mse, "final_train_loss": float(history.history["loss"][-1]),
             "seconds": round(time.perf_counter() - started, 2)}
 
 
 def markdown_table(rows, variant, backbone):
     """Returns the sweep rows as a markdown table."""
-    lines = [f"| latent | {variant}/{backbone} MSE | PCA MSE | ratio |", "|---|---|---|---|"]
-    lines += [f"| {r['latent_dim']} | {r['mse']:.5f} | {r['pca_mse']:.5f} | "
-              f"{r['ratio_to_pca']:.2f} |" for r in rows]
+    lines = [f"| latent | {variant}/{backbone} MSE | PCA components | PCA MSE | ratio |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {r['latent_dim']} | {r['mse']:.5f} | {r['pca_components']} | "
+              f"{r['pca_mse']:.5f} | {r['ratio_to_pca']:.2f} |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
