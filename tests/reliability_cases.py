@@ -434,6 +434,10 @@ CLI_FILE_CASES = (
      "a .keras file of a plain Keras model", ("aezoo Autoencoder",)),
     ("bench-truncated", "bench {truncated} --quick --out {out_dir}", "truncated .keras",
      ("not a valid .keras file",)),
+    ("train-truncated-checkpoint", "train ae --data digits --epochs 2 --latent-dim 4 "
+     "--option hidden_units=(8,) --run-dir {run_dir}",
+     "resume from a run folder whose last checkpoint was cut in half",
+     ("epoch_0001.keras", "not a valid .keras file")),
     ("verify-truncated-onnx", "verify {damaged_export}", "export whose encode.onnx was cut",
      ("sha256",)),
     ("verify-manifest-not-json", "verify {bad_manifest_export}", "manifest.json not JSON",

@@ -109,7 +109,15 @@ def files(tmp_path_factory):
     broken = root / "broken_saved_models"
     broken.mkdir()
     (broken / "manifest.json").write_text('{"presets": {"tiny_preset": ')
-    return {"root": root, "exports": exports, "saved_models": saved, "broken": broken}
+    run_dir = root / "damaged_run"
+    status, _, stderr = run_cli(["train", "ae", "--data", "digits", "--epochs", "1",
+                                 "--latent-dim", "4", "--option", "hidden_units=(8,)",
+                                 "--run-dir", str(run_dir)])
+    assert status == 0, stderr
+    checkpoint = run_dir / "epoch_0001.keras"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    return {"root": root, "exports": exports, "saved_models": saved, "broken": broken,
+            "damaged_run": run_dir}
 
 
 LOAD_CASES = [c.id for c in CASES if c.area == "files" and c.id.startswith("load-")
@@ -179,6 +187,8 @@ def test_cli_refuses_damaged_files(files, monkeypatch, tmp_path, case_id):
               "bad_manifest_export": files["exports"]["manifest-not-json"],
               "out": out, "out_dir": out_dir}
     line = case(case_id).call[len("aezoo "):]
+    if case_id == "cli-train-truncated-checkpoint":
+        places["run_dir"] = files["damaged_run"]
     argv = [part.format(**{k: str(v) for k, v in places.items()}) for part in shlex.split(line)]
     status, _, stderr = run_cli(argv)
     left = sorted(os.listdir(tmp_path))
