@@ -310,6 +310,35 @@ def pipeline_rows(x, options, rounds, batch_size, quick=False):
     return rows
 
 
+def iteration_rows(x, rounds, batch_size):
+    """Examples/s of iterating each input pipeline alone (no model), interleaved.
+
+    Shows what a pipeline can deliver, apart from the training step it feeds.
+    """
+    import tensorflow as tf
+
+    from zoo import streaming
+
+    with tempfile.TemporaryDirectory() as folder:
+        pattern = npz_parts(x, folder)
+        datasets = {
+            "tf.data tensors": tf.data.Dataset.from_tensor_slices(x).batch(batch_size),
+            "from_files .npz": streaming.from_files(pattern, batch_size=batch_size),
+            "from_files .npz, cache": streaming.from_files(pattern, batch_size=batch_size).cache(),
+        }
+        rates = {name: [] for name in datasets}
+        for dataset in datasets.values():
+            for _ in dataset:  # warm-up pass; fills the caches
+                pass
+        for _ in range(rounds):
+            for name, dataset in datasets.items():
+                started = time.perf_counter()
+                for _ in dataset:
+                    pass
+                rates[name].append(len(x) / (time.perf_counter() - started))
+    return [{"pipeline": name, "examples_per_s": float(np.median(r))} for name, r in rates.items()]
+
+
 def run(examples=2048, rounds=5, batch_size=128, quick=False, out_dir=None,
         models=MODELS, xla_modes=(False, True)):
     """Measures every row and writes `train_throughput.json` and `.md`; returns the payload."""
@@ -323,8 +352,9 @@ def run(examples=2048, rounds=5, batch_size=128, quick=False, out_dir=None,
     options = ({"mlp": {"hidden_units": (32,)}, "conv": {"filters": (4,)}} if quick else {})
     rows = model_rows(x, options, rounds, batch_size, models, xla_modes, 4 if quick else 40)
     pipelines = pipeline_rows(x, options, rounds, batch_size, quick)
+    iteration = iteration_rows(x, rounds, batch_size)
     payload = {"examples": len(x), "batch_size": batch_size, "rounds": rounds, "quick": quick,
-               "models": rows, "pipelines": pipelines,
+               "models": rows, "pipelines": pipelines, "pipeline_iteration": iteration,
                "worst_ratio_zoo_to_plain": min(r["ratio_zoo_to_plain"] for r in rows),
                "worst_paired_step_ratio": min(r["paired_step_ratio"] for r in rows),
                "plain_vae_baseline": "minimal keras.Model subclass with its own train_step"}
@@ -347,6 +377,8 @@ def markdown(payload):
     pipelines = markdown_table(payload["pipelines"], [
         ("pipeline", "input pipeline (zoo conv AE, no XLA)"), ("samples_per_s", "samples/s"),
         ("ratio_to_numpy", "vs numpy arrays")])
+    iteration = markdown_table(payload["pipeline_iteration"], [
+        ("pipeline", "pipeline"), ("examples_per_s", "examples/s, iteration only")])
     return (f"# Training throughput (mnist5k, {payload['examples']} examples, batch "
             f"{payload['batch_size']}, median of {payload['rounds']} interleaved rounds)\n\n"
             f"{models}\n\nWorst zoo/plain ratio: {payload['worst_ratio_zoo_to_plain']:.3f} over "
@@ -355,7 +387,7 @@ def markdown(payload):
             "pairs (target >= 0.95). Plain VAE: a minimal `keras.Model` subclass with the standard "
             "Keras-3 VAE `train_step`; plain AE: `keras.Model(inputs, decoder(encoder(inputs)))`"
             " with the same per-example summed loss.\n\n## Input pipelines\n\n"
-            f"{pipelines}\n")
+            f"{pipelines}\n\nIterating each pipeline alone (no model):\n\n{iteration}\n")
 
 
 def main(argv=None):
