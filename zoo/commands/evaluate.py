@@ -11,7 +11,7 @@ DESCRIPTIONS = {
     "elbo": "ELBO (nats per example, 1 sample)",
     "iw_nll": "importance-weighted NLL (nats per example)",
     "active_units": "active latent units (Cov_x E_q[z] > 0.01)",
-    "kl_per_dim": "KL per latent dimension (nats)",
+    "kl_per_dim": "KL per latent dimension, min..max (nats)",
     "fid": "Fréchet distance, MNIST-classifier features",
     "perplexity": "codebook perplexity",
     "codebook_usage": "fraction of codes used",
@@ -71,8 +71,8 @@ def evaluation_data(name, preprocessing="none"):
 
 def formatted(value):
     """Returns a metric value as short text."""
-    if isinstance(value, list):
-        return "[" + ", ".join(f"{v:.2f}" for v in value) + "]"
+    if isinstance(value, list):  # per-dimension values: the JSON holds the full list
+        return f"{min(value):.2f}..{max(value):.2f}"
     if isinstance(value, int):
         return str(value)
     return f"{value:.4g}"
