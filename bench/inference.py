@@ -383,9 +383,11 @@ def markdown(payload):
     size_table = markdown_table(sizes, [("artifact", "artifact")] + [
         (r["backbone"], f"{r['backbone']} bytes") for r in results])
     latency = markdown_table(latency_rows(results), columns)
+    notes = "".join(f"\n\n{r['backbone']}: no int8 ({r['int8_error']})" for r in results
+                    if "int8_error" in r)
     return (f"# Inference: encode latency and throughput ({payload['rounds']} interleaved "
-            f"rounds of {payload['calls']} calls)\n\n{latency}\n\n## Summary\n\n{summary}\n\n"
-            f"## Artifact sizes\n\n{size_table}\n")
+            f"rounds of {payload['calls']} calls)\n\n{latency}\n\n## Summary\n\n{summary}{notes}"
+            f"\n\n## Artifact sizes\n\n{size_table}\n")
 
 
 def run(backbones=BACKBONES, rounds=7, calls=50, quick=False, out_dir=None):
