@@ -61,6 +61,8 @@ class Case:
     @property
     def expected(self):
         """The expected outcome in words, for the table."""
+        if self.outcome == "ok" and self.area == "properties":
+            return f"holds: {self.note}"
         if self.outcome == "ok":
             text = "works"
         elif self.outcome == "exit 2":

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from reliability_cases import X_SHAPE, record, tiny_export
 
@@ -42,6 +42,13 @@ def examples(batch, dtype, seed):
     if np.issubdtype(dtype, np.integer):
         return rng.integers(0, 2, (batch, *X_SHAPE)).astype(dtype)
     return rng.random((batch, *X_SHAPE)).astype(dtype)
+
+
+def every_dtype(test):
+    """Adds one explicit example per dtype (batch sizes 1 and 33 among them) to a property."""
+    for i, dtype in enumerate(DTYPES):
+        test = example(batch=(1, 33, 2, 17, 5, 32, 9)[i], dtype=dtype, seed=i)(test)
+    return test
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +82,7 @@ def test_any_batch_and_dtype_gives_float32(exported, method):
 
     @SETTINGS
     @given(batch=batches, dtype=st.sampled_from(DTYPES), seed=seeds)
+    @every_dtype
     def prop(seen, batch, dtype, seed):
         x = examples(batch, dtype, seed)
         out = np.asarray(getattr(model, method)(x))
