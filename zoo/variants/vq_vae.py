@@ -203,11 +203,16 @@ class VQVAE(Autoencoder):
         # No tf.cond around this: an all-reduce may not sit inside control flow
         # under tf.distribute, so the choice is made with tf.where instead.
         flat = tf.stop_gradient(tf.reshape(z_e, (-1, self.latent_dim)))
-        repeats = -(-self.num_embeddings // tf.shape(flat)[0])
-        chosen = tf.random.shuffle(tf.tile(flat, [repeats, 1]))[: self.num_embeddings]
         context = tf.distribute.get_replica_context()
         if context is not None and context.num_replicas_in_sync > 1:
-            chosen = context.all_reduce("mean", chosen)
+            # Draw from the whole global batch, so that replicas start from the
+            # codebook one device would pick from the same batch.
+            flat = context.all_gather(flat, axis=0)
+        repeats = -(-self.num_embeddings // tf.shape(flat)[0])
+        # Stateless: the pick depends on the data only, the same on every replica.
+        chosen = tf.random.experimental.stateless_shuffle(
+            tf.tile(flat, [repeats, 1]), seed=[self.num_embeddings, self.latent_dim]
+        )[: self.num_embeddings]
         fresh = self.codebook_initialized < 0.5
         self.codebook.assign(tf.where(fresh, chosen, self.codebook))
         if self.ema:
