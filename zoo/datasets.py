@@ -12,6 +12,9 @@
 Corruption for denoising (`corrupt`): Gaussian noise, masking noise,
 salt-and-pepper noise, seeded.
 
+Data larger than memory: `from_files` streams `.npz` parts, TFRecord files
+or an image folder as a batched `tf.data.Dataset` (see `zoo.streaming`).
+
 Example:
 >>> x_train, y_train = zoo.datasets.load("mnist5k", split="train")
 >>> x_train.shape, x_train.dtype
@@ -21,6 +24,7 @@ Example:
 import numpy as np
 
 from zoo import checks
+from zoo.streaming import from_files, write_tfrecords  # noqa: F401  (public here)
 
 SPLITS = ("train", "test", "all")
 _SPLIT_SEED = 20240521
