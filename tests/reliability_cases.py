@@ -424,6 +424,8 @@ CLI_FILE_CASES = (
      "preset whose sha256 differs", ("sha256 differs",)),
     ("finetune-truncated-npz", "finetune {good} --data {truncated_npz} --out {out}",
      "--data: a truncated .npz", ("truncated.npz",)),
+    ("finetune-truncated-npy", "finetune {good} --data {truncated_npy} --out {out}",
+     "--data: a truncated .npy", ("truncated.npy",)),
     ("finetune-plain-keras", "finetune {plain} --data digits --out {out}",
      "a .keras file of a plain Keras model", ("aezoo Autoencoder",)),
     ("export-truncated", "export {truncated} --out {out_dir}", "truncated .keras",

@@ -67,6 +67,9 @@ def files(tmp_path_factory):
     np.savez(root / "data.npz", x=np.zeros((4, 8, 8, 1), np.float32))
     npz = (root / "data.npz").read_bytes()
     (root / "truncated.npz").write_bytes(npz[: len(npz) // 2])
+    np.save(root / "data.npy", np.zeros((4, 8, 8, 1), np.float32))
+    npy = (root / "data.npy").read_bytes()
+    (root / "truncated.npy").write_bytes(npy[: len(npy) // 2])
 
     for fmt in ("onnx", "tflite"):
         with open(os.path.join(out, f"encode.{fmt}"), "rb") as f:
@@ -183,6 +186,7 @@ def test_cli_refuses_damaged_files(files, monkeypatch, tmp_path, case_id):
     places = {"truncated": root / "truncated.keras", "bit_flip": root / "bit-flip.keras",
               "lambda_file": root / "lambda.keras", "plain": root / "plain.keras",
               "good": root / "good.keras", "truncated_npz": root / "truncated.npz",
+              "truncated_npy": root / "truncated.npy",
               "damaged_export": files["exports"]["truncated-artifact"],
               "bad_manifest_export": files["exports"]["manifest-not-json"],
               "out": out, "out_dir": out_dir}
