@@ -224,6 +224,13 @@ for _method, (_kind, _arg, _example) in ARRAY_METHODS.items():
              OK_RESULTS[_method] if _outcome == "ok" else "")
 
 
+for _key, _call in (("call", "ae(x)"), ("predict", "ae.predict(x)"),
+                    ("evaluate", "ae.evaluate(x)")):
+    # Keras' own entry points: Keras checks the input against the encoder's input spec.
+    _add(f"keras-{_key}-wrong-shape", "arrays", _call, "float32 of shape (3, 64)", "ValueError",
+         ("(None, 8, 8, 1)", "64)"))
+
+
 def bad_array(key, example_shape):
     """Builds the value of a `BAD_ARRAYS` entry for an example shape."""
     build = BAD_ARRAYS[key][1]
@@ -282,6 +289,14 @@ for _key, _kwargs, _outcome, _fragments, _text in (
     ("uncompiled", "no compile()", "ValueError", ("compile",), "model never compiled"),
 ):
     _add(f"fit-{_key}", "arguments", f"ae.fit(x, {_kwargs})", _text, _outcome, _fragments)
+
+for _key, _text, _fragments in (
+    ("representative-nan", "representative_data with a NaN", ("finite values",)),
+    ("representative-shape", "representative_data of shape (4, 64)",
+     ("(batch, 8, 8, 1)", "(4, 64)")),
+):
+    _add(f"export-{_key}", "arguments", "export.export_model(ae, out, representative_data=x)",
+         _text, "ValueError", _fragments, "nothing written")
 
 
 # ---------------------------------------------------------- export runtimes
@@ -618,8 +633,13 @@ def describe(value):
 
 def error_text(error):
     """`ClassName: first line of the message` of an exception."""
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0] if lines else ''}".strip()
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines()
+             if line.strip()]
+    text = lines[0] if lines else ""
+    if "expect" not in text.lower():
+        # Keras wraps the useful line ("expected shape=..., found shape=...") below its own.
+        text = " ... ".join([text] + [line for line in lines[1:] if "expect" in line.lower()][:1])
+    return f"{type(error).__name__}: {text}".strip()
 
 
 def record(case_id, observed, passed):

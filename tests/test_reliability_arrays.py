@@ -5,6 +5,8 @@ what was expected and what was received, before TensorFlow sees it; every
 odd-but-valid input must work and give float32 of the right shape.
 """
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -48,7 +50,10 @@ def _check_ok(method, value, result):
     return None
 
 
-@pytest.mark.parametrize("case_id", ids("arrays"))
+METHOD_CASES = [i for i in ids("arrays") if i.split("-", 1)[0] in ARRAY_METHODS]
+
+
+@pytest.mark.parametrize("case_id", METHOD_CASES)
 def test_bad_arrays(models, case_id):
     method = case_id.split("-", 1)[0]
     key = case_id.split("-", 1)[1]
@@ -71,7 +76,7 @@ def test_bad_arrays_never_reach_tensorflow(models, monkeypatch):
     model = models["ae"]
     monkeypatch.setattr(model.encoder, "call", no_tensorflow)
     monkeypatch.setattr(model.decoder, "call", no_tensorflow)
-    for case_id in ids("arrays"):
+    for case_id in METHOD_CASES:
         method, key = case_id.split("-", 1)
         if case(case_id).outcome == "ok" or ARRAY_METHODS[method][0] != "ae":
             continue
@@ -155,3 +160,24 @@ DATASET_CALLS = {
 @pytest.mark.parametrize("case_id", ids("arguments", "datasets-"))
 def test_bad_dataset_arguments(case_id):
     check_call(case_id, DATASET_CALLS[case_id])
+
+
+@pytest.mark.parametrize("case_id", ids("arrays", "keras-"))
+def test_keras_entry_points_check_shapes(models, case_id):
+    model = models["ae"]
+    x = np.zeros((3, 64), np.float32)
+    calls = {"keras-call-wrong-shape": lambda: model(x),
+             "keras-predict-wrong-shape": lambda: model.predict(x, verbose=0),
+             "keras-evaluate-wrong-shape": lambda: model.evaluate(x, verbose=0)}
+    check_call(case_id, calls[case_id])
+
+
+@pytest.mark.parametrize("case_id", ids("arguments", "export-"))
+def test_bad_representative_data(models, tmp_path, case_id):
+    import export
+
+    data = {"export-representative-nan": np.full((4, *X_SHAPE), np.nan, np.float32),
+            "export-representative-shape": np.zeros((4, 64), np.float32)}[case_id]
+    check_call(case_id, lambda: export.export_model(models["ae"], tmp_path / "out",
+                                                    representative_data=data))
+    assert os.listdir(tmp_path) == []
