@@ -56,7 +56,7 @@ def test_inference_quick(results):
 def test_peak_quick(results):
     peak.main(["--quick", "--out", str(results)])
     payload = saved(results, "peak")
-    assert set(payload["peaks"]) == set(peak.PEAK_ENGINES)
+    assert {p["engine"] for p in payload["peaks"].values()} == set(peak.PEAK_ENGINES)
     assert positive_numbers([p["median_gflops"] for p in payload["peaks"].values()])
     assert payload["encoder_flops"] == 2 * 256 * (28 * 28 * 32 + 32 * 4)
     assert positive_numbers([r["gflops"] for r in payload["rows"]])
