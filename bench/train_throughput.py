@@ -339,7 +339,7 @@ def iteration_rows(x, rounds, batch_size):
     return [{"pipeline": name, "examples_per_s": float(np.median(r))} for name, r in rates.items()]
 
 
-def run(examples=2048, rounds=5, batch_size=128, quick=False, out_dir=None,
+def run(examples=2048, rounds=7, batch_size=128, quick=False, out_dir=None,
         models=MODELS, xla_modes=(False, True)):
     """Measures every row and writes `train_throughput.json` and `.md`; returns the payload."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -393,7 +393,7 @@ def markdown(payload):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=2048)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--models", default=",".join(f"{v}/{b}" for v, b in MODELS),
                         help="comma-separated variant/backbone pairs (default: all four)")
