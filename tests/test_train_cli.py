@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from zoo import cli, presets
@@ -37,7 +38,7 @@ def test_train_writes_checkpoint_and_resumes(tmp_path, capsys):
     with open(os.path.join(run_dir, "history.json")) as f:
         assert len(json.load(f)["loss"]) == 2
     model = presets.load(out)
-    assert model.encode(__import__("numpy").zeros((2, 8, 8, 1), "float32")).shape == (2, 4)
+    assert model.encode(np.zeros((2, 8, 8, 1), "float32")).shape == (2, 4)
 
 
 def test_resume_with_changed_recipe_is_refused(tmp_path, capsys):
