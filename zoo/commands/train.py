@@ -26,7 +26,7 @@ _CHECKPOINT = re.compile(r"epoch_(\d{4,})\.keras$")
 # Arguments that define a run; resuming with any of them changed is refused.
 _RECIPE_KEYS = ("variant", "backbone", "data", "latent_dim", "batch_size", "learning_rate",
                 "lr_schedule", "clipnorm", "kl_warmup", "codebook_restarts", "binarize", "seed",
-                "option", "train_option")
+                "option", "train_option", "precision")
 # The code prior belongs to one trained model: its file names both epoch counts.
 PRIOR_FILE = "prior_after_{epochs}_epochs_{prior_epochs}.keras"
 
@@ -75,6 +75,8 @@ def recipe_command(args):
     if args.binarize:
         parts.append("--binarize")
     parts += ["--seed", str(args.seed)]
+    if args.precision:
+        parts += ["--precision", args.precision]
     for pair in args.option or ():
         key, _, value = pair.partition("=")
         parts += ["--option", f"'{key}={value}'" if any(c in value for c in " (),[]") else pair]
@@ -86,7 +88,13 @@ def recipe_command(args):
 def _check_args(args):
     from zoo import checks, datasets
 
-    checks.choice("--data", args.data, datasets.list_datasets())
+    if not is_path(args.data):
+        checks.choice("--data", args.data, datasets.list_datasets())
+    elif args.variant == CLASSIFIER or args.codebook_restarts or args.prior_epochs or args.preset:
+        raise ValueError("--data PATH streams unlabelled files; the classifier, "
+                         "--codebook-restarts, --prior-epochs and --preset need an embedded "
+                         f"dataset ({', '.join(datasets.list_datasets())}). "
+                         f"Received: --data {args.data}")
     for name in ("epochs", "batch_size", "latent_dim"):
         checks.positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
     checks.number_in_range("--learning-rate", args.learning_rate, 0.0, low_open=True)
@@ -109,6 +117,38 @@ def _check_args(args):
                              f"Received: --data {args.data}")
 
 
+def is_path(data):
+    """True when `--data` names files (a path or a glob) rather than an embedded dataset."""
+    from zoo import datasets
+
+    if data in datasets.list_datasets():
+        return False
+    return any(c in data for c in "*?[") or os.sep in data or os.path.exists(data)
+
+
+def _streamed(args):
+    """Returns `(dataset, input_shape, steps_per_epoch)` for `--data PATH`."""
+    import tensorflow as tf
+
+    import zoo
+
+    dataset = zoo.datasets.from_files(args.data, batch_size=args.batch_size, shuffle=True,
+                                      seed=args.seed)
+    if args.binarize:
+        dataset = dataset.map(lambda batch: tf.cast(batch > 0.5, tf.float32))
+    return dataset, tuple(dataset.element_spec.shape[1:]), int(dataset.cardinality())
+
+
+def _worker(args):
+    """Returns `(is_chief, task index)` of this process under the multiworker strategy."""
+    if args.strategy != "multiworker":
+        return True, 0
+    task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+    index = int(task.get("index", 0))
+    return task.get("type", "worker") == "chief" or (task.get("type") == "worker"
+                                                      and index == 0), index
+
+
 def _learning_rate(args, steps_per_epoch):
     import keras
 
@@ -126,7 +166,7 @@ def _optimizer(args, steps_per_epoch):
                                  clipnorm=args.clipnorm or None)
 
 
-def _build(args, x_train, steps_per_epoch):
+def _build(args, input_shape, steps_per_epoch):
     import keras
 
     import zoo
@@ -140,7 +180,7 @@ def _build(args, x_train, steps_per_epoch):
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
         return model
-    model = zoo.build(args.variant, input_shape=x_train.shape[1:], latent_dim=args.latent_dim,
+    model = zoo.build(args.variant, input_shape=input_shape, latent_dim=args.latent_dim,
                       backbone=args.backbone, **parse_options(args.option))
     model.compile(optimizer=_optimizer(args, steps_per_epoch))
     return model
@@ -289,30 +329,52 @@ def run(args):
     if args.variant != CLASSIFIER:
         zoo.registry.variant_class(args.variant)
         zoo.registry.backbone(args.backbone)
-    x_train, y_train = zoo.datasets.load(args.data, "train", **parse_options(args.train_option))
-    x_test, y_test = zoo.datasets.load(args.data, "test")
-    if args.binarize:
-        x_train, x_test = zoo.datasets.binarize(x_train), zoo.datasets.binarize(x_test)
+    from zoo import distribute
+
+    strategy = distribute.strategy(args.strategy, args.devices.split(",") if args.devices
+                                   else None)
+    chief, task = _worker(args)
+    if not chief:
+        # Every worker runs the same steps; only the chief keeps the results.
+        args.run_dir = os.path.join(args.run_dir, f"worker-{task}")
+        args.out = args.preset = target = None
+    if args.precision:
+        distribute.set_precision(args.precision)
+    if is_path(args.data):
+        x_train, input_shape, steps_per_epoch = _streamed(args)
+        y_train = x_test = y_test = None
+        described = f"{steps_per_epoch} batches streamed from files"
+    else:
+        x_train, y_train = zoo.datasets.load(args.data, "train",
+                                             **parse_options(args.train_option))
+        x_test, y_test = zoo.datasets.load(args.data, "test")
+        if args.binarize:
+            x_train, x_test = zoo.datasets.binarize(x_train), zoo.datasets.binarize(x_test)
+        input_shape = x_train.shape[1:]
+        steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
+        described = f"{len(x_train)} examples{', binarized' if args.binarize else ''}"
     recipe = {key: getattr(args, key) for key in _RECIPE_KEYS}
     start_epoch, checkpoint = _prepare_run_dir(args, recipe)
-    steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
 
     keras.utils.set_random_seed(args.seed)
+    with strategy.scope():
+        if checkpoint is not None:
+            print(f"resuming from epoch {start_epoch} ({checkpoint})", flush=True)
+            model = keras.models.load_model(checkpoint, safe_mode=True)
+        else:
+            model = _build(args, input_shape, steps_per_epoch)
     if checkpoint is not None:
-        print(f"resuming from epoch {start_epoch} ({checkpoint})", flush=True)
-        model = keras.models.load_model(checkpoint, safe_mode=True)
         if start_epoch > args.epochs:
             raise ValueError(f"{args.run_dir} is already at epoch {start_epoch}, past "
                              f"--epochs {args.epochs}. Received: --epochs {args.epochs}")
         # A resumed run gets a fresh, epoch-dependent seed for shuffling and sampling.
         keras.utils.set_random_seed(args.seed + 1000 * start_epoch)
-    else:
-        model = _build(args, x_train, steps_per_epoch)
     name = (CLASSIFIER if args.variant == CLASSIFIER
             else f"{args.variant}/{args.backbone} (latent {args.latent_dim})")
-    print(f"training {name} on {args.data} ({len(x_train)} examples"
-          f"{', binarized' if args.binarize else ''}), epochs {start_epoch + 1}..{args.epochs}, "
-          f"run folder {args.run_dir}", flush=True)
+    replicas = (f", {strategy.num_replicas_in_sync} replicas ({args.strategy})"
+                if args.strategy != "default" else "")
+    print(f"training {name} on {args.data} ({described}{replicas}), "
+          f"epochs {start_epoch + 1}..{args.epochs}, run folder {args.run_dir}", flush=True)
 
     history_path = os.path.join(args.run_dir, "history.json")
     previous = {}
@@ -329,7 +391,8 @@ def run(args):
         fit_x, fit_y = (x_train, y_train) if args.variant == CLASSIFIER else (x_train, None)
         validation = (x_test, y_test) if args.variant == CLASSIFIER else (x_test,)
         model.fit(fit_x, fit_y, epochs=args.epochs, initial_epoch=start_epoch,
-                  batch_size=args.batch_size, validation_data=validation, verbose=0,
+                  batch_size=None if x_test is None else args.batch_size,
+                  validation_data=None if x_test is None else validation, verbose=0,
                   callbacks=callbacks)
     else:
         print(f"{args.run_dir} already holds epoch {start_epoch}: nothing to train", flush=True)
@@ -364,7 +427,9 @@ def add_parser(subparsers):
         description="Train resumably; re-running the same command resumes from the last epoch.")
     p.add_argument("variant", help="variant name (see `aezoo list`) or 'classifier'")
     p.add_argument("--backbone", default="mlp", help="backbone name (default: mlp)")
-    p.add_argument("--data", default="mnist5k", help="embedded dataset (default: mnist5k)")
+    p.add_argument("--data", default="mnist5k",
+                   help="embedded dataset (default: mnist5k), or files to stream: .npz parts, "
+                        "TFRecords or an image folder, e.g. 'data/part-*.npz'")
     p.add_argument("--train-option", action="append", metavar="KEY=VALUE",
                    help="dataset option for the train split only, e.g. stride=1 for ecg_mitdb "
                         "(more training windows; validation and metrics keep the test protocol)")
@@ -383,6 +448,13 @@ def add_parser(subparsers):
                    help="vq_vae: then train the code prior (for sampling) for EPOCHS epochs")
     p.add_argument("--binarize", action="store_true", help="train and test on x > 0.5")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                   default="default",
+                   help="tf.distribute strategy; multiworker reads TF_CONFIG (default: one device)")
+    p.add_argument("--devices", default=None,
+                   help="mirrored: comma-separated devices, e.g. /gpu:0,/gpu:1 (default: all GPUs)")
+    p.add_argument("--precision", choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                   default=None, help="Keras dtype policy (default: float32)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="variant/backbone option, repeatable, e.g. --option beta=0.5")
     p.add_argument("--run-dir", default=None,
