@@ -18,7 +18,9 @@ from zoo.registry import build, list_backbones, list_models  # noqa: E402
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("datasets", "evaluation", "presets", "callbacks", "distributions", "base")
+_LAZY_MODULES = ("datasets", "evaluation", "presets", "callbacks", "distributions", "base",
+                 "distribute", "streaming", "finetune", "figures", "applications", "classifier",
+                 "registry")
 _LAZY_FUNCTIONS = {
     "list_presets": "presets",
     "load": "presets",
