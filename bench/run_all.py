@@ -65,7 +65,11 @@ def headline_lines(results_dir):
                         for r in train["models"] if "xla_speedup_zoo" in r)
         lines += [f"- Zoo `fit` / plain Keras throughput, worst model: "
                   f"{train['worst_ratio_zoo_to_plain']:.3f} (fit epochs), "
-                  f"{train['worst_paired_step_ratio']:.3f} (paired steps); target >= 0.95.",
+                  f"{train['worst_paired_step_ratio']:.3f} (paired steps); target >= 0.95. "
+                  "Per model: " + ", ".join(
+                      f"{r['variant']}/{r['backbone']}{' XLA' if r['xla'] else ''} "
+                      f"{r['ratio_zoo_to_plain']:.2f}/{r['paired_step_ratio']:.2f}"
+                      for r in train["models"]) + " (fit epochs / paired steps).",
                   f"- XLA (`jit_compile=True`) effect on the zoo's `fit`: {xla or 'not run'}."]
     inference = _load(results_dir, "inference")
     if inference:

@@ -368,13 +368,23 @@ def run(examples=1024, rounds=15, batch_size=128, quick=False, out_dir=None,
     return payload
 
 
+def ratio_spread(row):
+    """`"p25-p75"` of a row's per-round zoo / plain ratios: the noise the median sits in."""
+    ratios = [z / p for z, p in zip(row["zoo_rates"], row["plain_rates"], strict=True)]
+    low, high = np.percentile(ratios, [25, 75])
+    return f"{low:.2f}-{high:.2f}"
+
+
 def markdown(payload):
     """Returns the markdown report of a training-throughput payload."""
+    for row in payload["models"]:
+        row["ratio_spread"] = ratio_spread(row)
     models = markdown_table(payload["models"], [
         ("variant", "variant"), ("backbone", "backbone"), ("xla", "XLA"),
         ("zoo_samples_per_s", "zoo fit samples/s"),
         ("plain_samples_per_s", "plain Keras samples/s"),
         ("ratio_zoo_to_plain", "zoo / plain (median of rounds)"),
+        ("ratio_spread", "per-round p25-p75"),
         ("paired_step_ratio", "zoo / plain (train_on_batch pairs)"),
         ("ratio_zoo_to_plain_whole_call", "zoo / plain (whole fit call)"),
         ("fit_prologue_ms", "zoo fit input checks ms"),
