@@ -135,7 +135,15 @@ def read_manifest(out_dir):
             f"{out_dir} has no {MANIFEST}: not an aezoo export. Received: out_dir={out_dir!r}"
         )
     with open(path) as f:
-        return json.load(f)
+        try:
+            manifest = json.load(f)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON ({error}): the export is damaged; "
+                             f"export again. Received: out_dir={out_dir!r}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("artifacts"), list):
+        raise ValueError(f"{path} lists no artifacts: not an aezoo export manifest. "
+                         f"Received: out_dir={out_dir!r}")
+    return manifest
 
 
 def write_json(path, payload):

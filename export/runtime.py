@@ -10,11 +10,20 @@ runtime and returns the outputs.
 """
 
 import json
+import math
 import os
 
 import numpy as np
 
 from export import common
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _not_a_model(path, kind, error):
+    lines = str(error).strip().splitlines()
+    return ValueError(f"{path} is not a valid {kind} model (truncated, empty or corrupt): "
+                      f"{lines[0] if lines else type(error).__name__}")
 
 
 class Runtime:
@@ -60,17 +69,35 @@ class Runtime:
                         f"{self.endpoint} expects one input named {self.input_name!r}. "
                         f"Received: {sorted(x)}")
                 x = x[self.input_name]
-            x = np.asarray(x)
+            try:
+                x = np.asarray(x)
+            except (ValueError, TypeError) as error:
+                raise ValueError(
+                    f"{self.endpoint} expects `{self.input_name}` of shape {self._expected} "
+                    f"(float32). Received: an object numpy cannot convert ({error})") from None
         if x.dtype != np.float32:
             if x.dtype.kind != "f":
                 raise TypeError(
                     f"{self.endpoint} expects `{self.input_name}` as a float32 array of shape "
                     f"{self._expected}. Received: {self.input_name}.dtype={x.dtype}")
+            if x.dtype.itemsize > 4 and np.isfinite(x).all():
+                beyond = np.abs(x) > FLOAT32_MAX
+                if beyond.any():
+                    raise ValueError(
+                        f"{self.endpoint} expects values within the float32 range in "
+                        f"`{self.input_name}`. Received: {int(beyond.sum())} values beyond it, "
+                        f"e.g. {float(x[beyond].flat[0]):g}")
             x = x.astype(np.float32)
         if x.shape[1:] != self._example_shape or x.ndim != len(self.input_shape) or not len(x):
             raise ValueError(
                 f"{self.endpoint} expects `{self.input_name}` of shape {self._expected} "
                 f"(float32). Received: {self.input_name}.shape={x.shape}")
+        # x.x is NaN or inf iff some value is (or squares overflow): one BLAS call on the
+        # hot path, the exact count only when it fails.
+        if not math.isfinite(np.vdot(x, x)) and not np.isfinite(x).all():
+            raise ValueError(
+                f"{self.endpoint} expects finite values in `{self.input_name}`. Received: "
+                f"{int((~np.isfinite(x)).sum())} NaN or inf values")
         return x
 
     def __call__(self, x):
@@ -99,9 +126,14 @@ class OnnxRuntime(Runtime):
     def __init__(self, path, providers=None, session_options=None):
         import onnxruntime
 
-        session = onnxruntime.InferenceSession(
-            path, sess_options=session_options,
-            providers=providers or ["CPUExecutionProvider"])
+        try:
+            session = onnxruntime.InferenceSession(
+                path, sess_options=session_options,
+                providers=providers or ["CPUExecutionProvider"])
+        except Exception as error:  # ONNX Runtime's own classes (InvalidProtobuf, Fail, ...)
+            if "ONNXRuntimeError" not in str(error):
+                raise
+            raise _not_a_model(path, "ONNX", error) from None
         (graph_input,) = session.get_inputs()
         names = [o.name for o in session.get_outputs()]
         props = session.get_modelmeta().custom_metadata_map
@@ -134,7 +166,10 @@ class LiteRTRuntime(Runtime):
     def __init__(self, path, endpoint=None, num_threads=None):
         from ai_edge_litert.interpreter import Interpreter
 
-        interpreter = Interpreter(model_path=path, num_threads=num_threads)
+        try:
+            interpreter = Interpreter(model_path=path, num_threads=num_threads)
+        except ValueError as error:
+            raise _not_a_model(path, "LiteRT", error) from None
         signatures = interpreter.get_signature_list()
         if endpoint is None:
             if len(signatures) != 1:

@@ -149,7 +149,9 @@ def best_time(fn, calls=200, repeats=7):
 @pytest.mark.parametrize("suffix", [".onnx", ".tflite"])
 def test_call_overhead_is_small(mnist, suffix):
     """What `load_runtime` adds per call (the input check; everything else is
-    looked up at load time) stays under 10% of the bare runtime call at batch 1."""
+    looked up at load time) stays under 10% of the bare runtime call at batch 1, plus
+    one pass over the data: the NaN/inf scan (`np.vdot(x, x)`), which keeps a NaN
+    sensor reading from becoming a NaN score that no threshold flags."""
     _, report, data = cell("ae", "conv", mnist)
     run = export.load_runtime(os.path.join(report.out_dir, "encode" + suffix))
     x = data[:1]
@@ -168,5 +170,6 @@ def test_call_overhead_is_small(mnist, suffix):
             return interpreter.get_tensor(output)
     bare_time = best_time(bare)
     check_time = best_time(lambda: run._checked(x), calls=2000)
-    assert check_time <= 0.1 * bare_time, (check_time, bare_time)
+    scan_time = best_time(lambda: np.vdot(x, x), calls=2000)
+    assert check_time <= 0.1 * bare_time + 1.5 * scan_time, (check_time, bare_time, scan_time)
     np.testing.assert_array_equal(run(x), bare()[0] if suffix == ".onnx" else bare())

@@ -1,5 +1,7 @@
 """`Autoencoder`: the base `keras.Model` that owns the one training step."""
 
+import numbers
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -248,7 +250,8 @@ class Autoencoder(keras.Model):
         return self._tracked_results(terms)
 
     def fit(self, x=None, y=None, validation_data=None, **kwargs):
-        """`keras.Model.fit`, with the data checked against the model first."""
+        """`keras.Model.fit`, with the data and arguments checked against the model first."""
+        self._check_fit_arguments(kwargs)
         self._check_fit_data(x, y, "fit")
         if validation_data is not None:
             vx, vy = (tuple(validation_data) + (None,))[:2] if isinstance(
@@ -259,6 +262,19 @@ class Autoencoder(keras.Model):
         if y is not None and not isinstance(y, tf.data.Dataset):
             y = checks.batch_array(y, self.data_shape, "fit", "y")
         return super().fit(x, y, validation_data=validation_data, **kwargs)
+
+    @staticmethod
+    def _check_fit_arguments(kwargs):
+        for name in ("sample_weight", "class_weight"):
+            if kwargs.get(name) is not None:
+                raise ValueError(f"aezoo models do not take `{name}`: every example counts "
+                                 f"once in the loss. Received: {name}")
+        if kwargs.get("batch_size") is not None:
+            checks.positive_int("batch_size", kwargs["batch_size"])
+        epochs = kwargs.get("epochs", 1)
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+            raise ValueError(
+                f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}")
 
     def _check_fit_data(self, x, y, where):
         if x is None:
@@ -271,6 +287,9 @@ class Autoencoder(keras.Model):
                     f"{where} expects a dataset of tensors or (x, target) tuples. "
                     f"Received: element_spec={x.element_spec}"
                 )
+            if not (spec.dtype.is_floating or spec.dtype.is_integer or spec.dtype.is_bool):
+                raise TypeError(f"{where} expects a dataset of numeric tensors. "
+                                f"Received: dtype={spec.dtype.name}")
             if spec.shape.rank is not None and tuple(spec.shape[1:]) != self.data_shape:
                 raise ValueError(
                     f"{where} expects dataset batches of shape (batch, "

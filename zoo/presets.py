@@ -17,6 +17,7 @@ import datetime
 import hashlib
 import json
 import os
+import zipfile
 
 MANIFEST_NAME = "manifest.json"
 MODEL_FILE = "model.keras"
@@ -50,7 +51,15 @@ def read_manifest(root=None):
     if not os.path.exists(path):
         return {"format": 1, "presets": {}}
     with open(path) as f:
-        return json.load(f)
+        try:
+            manifest = json.load(f)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON ({error}): restore the presets "
+                             "manifest.") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("presets"), dict):
+        raise ValueError(f"{path} lists no presets: expected {{\"presets\": {{name: entry}}}}. "
+                         f"Received: {type(manifest).__name__}")
+    return manifest
 
 
 def list_presets():
@@ -99,6 +108,9 @@ def _deserialize(path):
     from zoo import registry
 
     registry.list_models()  # registers every variant class before deserializing
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a valid .keras file: not a zip archive (truncated, "
+                         "empty or another format).")
     try:
         return keras.models.load_model(path, compile=False, safe_mode=True)
     except ValueError as error:
@@ -115,7 +127,16 @@ def _deserialize(path):
                 f"model class changed since it was saved; retrain it with its recipe). "
                 f"Details: {details}"
             ) from None
-        raise
+        raise ValueError(f"{path} is not a valid .keras file: {_first_line(error)}") from None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
+        # Keras reads the archive lazily: a damaged entry surfaces as a zip or h5 error.
+        raise ValueError(f"{path} is not a valid .keras file (corrupt archive): "
+                         f"{_first_line(error)}") from None
+
+
+def _first_line(error):
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def load(name_or_path, verify=True):

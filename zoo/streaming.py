@@ -139,10 +139,24 @@ def _tfrecord_dataset(files, tf):
     return dataset.map(parse), example_shape
 
 
+def _decoded_image(tf, path, channels):
+    try:
+        return tf.io.decode_image(tf.io.read_file(path), channels=channels,
+                                  expand_animations=False)
+    except tf.errors.OpError as error:
+        raise ValueError(f"Cannot read {path} as an image (truncated or corrupt?): "
+                         f"{error.message.strip().splitlines()[0]}") from None
+
+
 def _image_dataset(files, tf, channels):
-    first = tf.io.decode_image(tf.io.read_file(files[0]), channels=channels or 0,
-                               expand_animations=False)
+    first = _decoded_image(tf, files[0], channels or 0)
     example_shape = tuple(first.shape)
+    # Decode each file once here: inside tf.data a bad file would stop `fit` with a raw
+    # TensorFlow error instead of a message naming the file.
+    for path in files[1:]:
+        if tuple(_decoded_image(tf, path, example_shape[-1]).shape) != example_shape:
+            raise ValueError(f"Images must share one shape. Received: {path} differs from "
+                             f"{files[0]} {example_shape}")
 
     def read(path):
         image = tf.io.decode_image(tf.io.read_file(path), channels=example_shape[-1],

@@ -42,6 +42,15 @@ def load_model(preset_or_path):
     return keras.models.load_model(preset_or_path, compile=False, safe_mode=True)
 
 
+def check_autoencoder(model, source, command):
+    """Raises TypeError unless `model` is an aezoo Autoencoder (not, e.g., a plain Keras model)."""
+    from zoo.base import Autoencoder
+
+    if not isinstance(model, Autoencoder):
+        raise TypeError(f"aezoo {command} expects an aezoo Autoencoder (zoo.build, zoo.load). "
+                        f"Received: a {type(model).__name__} model from {source}")
+
+
 def preset_defaults(preset_or_path):
     """Returns `(dataset, preprocessing)` recorded for a preset, or `(None, "none")`."""
     try:
@@ -96,6 +105,10 @@ def run(args):
 
     metrics = evaluation.check_metric_names(args.metrics.split(",")) if args.metrics else None
     target = atomic.check_writable_target(args.json, overwrite=True) if args.json else None
+    if not (args.model.endswith(".keras") or os.path.sep in args.model):
+        from zoo import presets
+
+        presets.preset_info(args.model)  # an unknown name lists the presets
     default_data, default_preprocessing = preset_defaults(args.model)
     data_name = args.data or default_data
     if data_name is None:
@@ -103,6 +116,7 @@ def run(args):
                          "without --data")
     data = evaluation_data(data_name, args.preprocessing or default_preprocessing)
     model = load_model(args.model)
+    check_autoencoder(model, args.model, "evaluate")
     print(f"evaluating {args.model} on {data_name} test ({len(data[2])} examples)", flush=True)
     results = evaluation.evaluate(model, data, metrics=metrics, k=args.k,
                                   n_samples=args.samples, seed=args.seed)

@@ -73,6 +73,9 @@ def run(args):
     import export
 
     model = load_model(args.model)
+    from zoo.commands.evaluate import check_autoencoder
+
+    check_autoencoder(model, args.model, "export")
     data, dataset = representative_data(args.model, args.data, args.calibration_examples)
     if quantize == "int8" and data is None:
         raise ValueError("int8 needs calibration data: pass --data DATASET (see `aezoo list`). "

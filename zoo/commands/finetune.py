@@ -1,6 +1,7 @@
 """`aezoo finetune`: fine-tune a preset on new data and save the result."""
 
 import os
+import zipfile
 
 TRANSFORMS = ("none", "invert", "mnist_frame")
 
@@ -29,14 +30,19 @@ def load_data(source, split, transform="none"):
     elif source.endswith((".npz", ".npy")):
         if not os.path.isfile(source):
             raise FileNotFoundError(f"No such data file: {source}")
-        with np.load(source, allow_pickle=False) as loaded:
+        try:
+            loaded = np.load(source, allow_pickle=False)
             if isinstance(loaded, np.ndarray):
                 x = loaded
             else:
-                keys = list(loaded.keys())
-                if not keys:
-                    raise ValueError(f"{source} holds no arrays. Received: an empty .npz")
-                x = loaded["x" if "x" in keys else keys[0]]
+                with loaded:
+                    keys = list(loaded.keys())
+                    x = loaded["x" if "x" in keys else keys[0]] if keys else None
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+            raise ValueError(f"{source} is not a readable .npz/.npy file of numbers (truncated "
+                             f"or corrupt?): {error}") from None
+        if x is None:
+            raise ValueError(f"{source} holds no arrays. Received: an empty .npz")
         x = np.asarray(x)
         description = source
     else:
@@ -67,6 +73,9 @@ def run(args):
     from zoo import evaluation, finetune, presets
 
     model = zoo.load(args.preset)
+    from zoo.commands.evaluate import check_autoencoder
+
+    check_autoencoder(model, args.preset, "finetune")
     x = finetune.check_data(model, x)
     held_out = None
     if args.data in zoo.datasets.list_datasets():

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import time
+import zipfile
 
 CLASSIFIER = "classifier"
 _CHECKPOINT = re.compile(r"epoch_(\d{4,})\.keras$")
@@ -319,6 +320,7 @@ def run(args):
     parse_options(args.option)
     parse_options(args.train_option)
     target = atomic.check_writable_target(args.out, args.overwrite) if args.out else None
+    atomic.check_writable_target(args.run_dir, overwrite=True)
     quiet.import_tensorflow()
     import keras
 
@@ -356,6 +358,10 @@ def run(args):
     recipe = {key: getattr(args, key) for key in _RECIPE_KEYS}
     start_epoch, checkpoint = _prepare_run_dir(args, recipe)
 
+    if checkpoint is not None and not zipfile.is_zipfile(checkpoint):
+        raise ValueError(f"{checkpoint} is not a valid .keras file (truncated or corrupt): "
+                         "delete it to resume from an earlier epoch, or start over with "
+                         "--overwrite.")
     keras.utils.set_random_seed(args.seed)
     with strategy.scope():
         if checkpoint is not None:

@@ -249,7 +249,8 @@ class VAE(Autoencoder):
             seed: int or None. Same seed, same samples.
         """
         n = checks.positive_int("n", n)
-        seed = None if seed is None else tf.constant([int(seed), 0], tf.int32)
+        seed = checks.seed("seed", seed)
+        seed = None if seed is None else tf.constant([seed, 0], tf.int32)
         z = self.prior.sample(n, seed=seed)
         return self.decode_tensor(z)
 

@@ -368,6 +368,7 @@ class VQVAE(Autoencoder):
     def sample_codes(self, n, seed=None):
         """Draws `n` code grids from the prior, position by position in raster order."""
         n = checks.positive_int("n", n)
+        seed = checks.seed("seed", seed)
         positions = self.grid[:-1]
         codes = np.zeros((n,) + positions, np.int32)
         base = 0 if seed is None else int(seed)
