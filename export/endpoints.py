@@ -24,7 +24,9 @@ def recurrent(model):
     """True when the model holds an RNN layer (LiteRT then needs a static batch)."""
     import keras
 
-    return any(isinstance(layer, keras.layers.RNN) for layer in model._flatten_layers())
+    from zoo import compat
+
+    return any(isinstance(layer, keras.layers.RNN) for layer in compat.flatten_layers(model))
 
 
 def input_shape(model, endpoint):

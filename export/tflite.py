@@ -19,6 +19,7 @@ loops over larger batches.
 """
 
 from export import endpoints as endpoints_module
+from zoo import compat
 
 CALIBRATION_EXAMPLES = 200
 
@@ -61,7 +62,7 @@ def export_tflite(saved_model_dir, filepath, endpoint, quantize=None, representa
         # point per output unit: for wide dense layers (a decoder's first layer)
         # that costs more than int8 saves. Per-tensor for dense, per-channel
         # for convolutions.
-        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
+        compat.disable_per_channel_dense_quantization(converter)
         name = endpoints_module.INPUT_NAMES[endpoint]
         examples = representative_data[:CALIBRATION_EXAMPLES]
 
@@ -102,7 +103,7 @@ def nearest_neighbour_nodes(filepath):
         model_path=filepath,
         experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
     )
-    ops = interpreter._get_ops_details()
+    ops = compat.litert_ops(interpreter)
     if not any(op["op_name"] == "ARG_MIN" for op in ops):
         return []
     tensors = interpreter.get_tensor_details()
@@ -125,11 +126,8 @@ def _convert_with_float_nodes(converter, calibration, float_nodes):
     # Float kernels for the kept nodes: builtins besides the int8 ones.
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
                                            tf.lite.OpsSet.TFLITE_BUILTINS]
-    options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=float_nodes)
     with quiet.silenced_stderr():
-        debugger = tf.lite.experimental.QuantizationDebugger(
-            converter=converter, debug_dataset=calibration, debug_options=options)
-        return debugger.get_nondebug_quantized_model()
+        return compat.quantization_debugger(converter, calibration, float_nodes)
 
 
 def op_names(filepath):
@@ -140,7 +138,7 @@ def op_names(filepath):
         model_path=filepath,
         experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
     )
-    return sorted({op["op_name"] for op in interpreter._get_ops_details()})
+    return sorted({op["op_name"] for op in compat.litert_ops(interpreter)})
 
 
 def quantization_params(filepath, endpoint):

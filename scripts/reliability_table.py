@@ -1,7 +1,7 @@
 """Writes docs/reliability.md: every reliability case, its expectation and observed outcome.
 
-Runs the reliability tests (tests/test_reliability_*.py, tests/test_properties.py,
-tests/test_interruption.py) with `AEZOO_RELIABILITY_LOG` set; each test
+Runs the reliability tests (tests/reliability/test_reliability_*.py, tests/models/test_properties.py,
+tests/training/test_interruption.py) with `AEZOO_RELIABILITY_LOG` set; each test
 records what its cases did. The table is built from those records and the
 case list in tests/reliability_cases.py: nothing in it is typed by hand.
 
@@ -26,8 +26,8 @@ sys.path.insert(0, os.path.join(REPO, "tests"))
 
 import reliability_cases  # noqa: E402
 
-TEST_FILES = ("tests/test_reliability_*.py", "tests/test_properties.py",
-              "tests/test_interruption.py")
+TEST_FILES = ("tests/reliability/test_reliability_*.py", "tests/models/test_properties.py",
+              "tests/training/test_interruption.py")
 
 
 def test_paths():

@@ -1,8 +1,8 @@
 """The reliability sweep (issue #8): every adversarial case tried, one row each.
 
 A `Case` names the call, the input and the expected outcome. The tests in
-`tests/test_reliability_*.py`, `tests/test_properties.py` and
-`tests/test_interruption.py` look their cases up by id with `case(id)`, run
+`tests/reliability/test_reliability_*.py`, `tests/models/test_properties.py` and
+`tests/training/test_interruption.py` look their cases up by id with `case(id)`, run
 them, record what they observed with `record`, and assert the expectation.
 `scripts/reliability_table.py` runs those tests with `AEZOO_RELIABILITY_LOG`
 set and writes `docs/reliability.md`: one row per case, with the outcome
@@ -414,7 +414,7 @@ for _key, _text, _outcome, _fragments in (
     ("mixed", "a folder of .npz and .png files", "ValueError",
      ("must be all .npz", "Received suffixes")),
 ):
-    _add(f"from-files-{_key}", "files", "ae.fit(zoo.streaming.from_files(path))", _text,
+    _add(f"from-files-{_key}", "files", "ae.fit(zoo.datasets.from_files(path))", _text,
          _outcome, _fragments)
 
 CLI_FILE_CASES = (
@@ -611,6 +611,37 @@ for _id, _call, _text, _note in (
      "random shapes other than (batch, 8, 8, 1)", "ValueError naming expected and received"),
 ):
     _add(f"property-{_id}", "properties", _call, _text, "ok", (), _note)
+
+
+# --------------------------------------------------------------------- hub
+# Preset folders fetched by URL into AEZOO_CACHE (zoo.hub.remote), served by a
+# real http.server on 127.0.0.1. Every case: one ValueError, nothing left in the cache.
+
+AREAS["hub"] = ("Preset folders loaded from URLs (`zoo.load(url)`): bad servers, bad "
+                "preset.json, bad caches")
+for _key, _text, _fragments in (
+    ("404", "a URL with no preset behind it (HTTP 404)", ("HTTP 404", "preset.json")),
+    ("connection-refused", "a loopback port nothing listens on", ("connection refused",)),
+    ("truncated", "the server cuts model.keras off halfway", ("truncated", "model.keras")),
+    ("content-type", "an HTML login page instead of preset.json (Content-Type text/html)",
+     ("text/html", "Expected the file")),
+    ("missing-fields", "preset.json without `files` and `variant`", ("lacks required fields",
+                                                                      "files")),
+    ("dotdot", "preset.json lists `../evil.py`", ("'..'", "../evil.py")),
+    ("absolute", "preset.json lists `/etc/passwd`", ("absolute", "/etc/passwd")),
+    ("redirect-loop", "a URL that redirects to itself", ("redirects in a loop",)),
+    ("content-length", "model.keras announced with Content-Length 10 GB",
+     ("Content-Length 10000000000", "lists")),
+    ("tampered", "model.keras behind the URL with one byte changed", ("sha256", "expected",
+                                                                      "model.keras")),
+    ("pin", "zoo.load(url, sha256=<another preset.json's sha256>)", ("pinned", "expected")),
+    ("cache-read-only", "AEZOO_CACHE in /proc (not writable, even by root)",
+     ("Cannot write to the aezoo cache", "AEZOO_CACHE")),
+    ("cache-full", "AEZOO_CACHE on a 64 kB tmpfs (or a 64 kB file-size limit)", ("full",)),
+    ("scheme", "an ftp:// URL", ("file://, http:// or https://", "ftp://")),
+):
+    _add(f"hub-{_key}", "hub", "zoo.load(url)", _text, "ValueError", _fragments,
+         "nothing left in the cache")
 
 
 _BY_ID = {c.id: c for c in CASES}

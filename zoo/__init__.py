@@ -14,25 +14,38 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from zoo.registry import build, list_backbones, list_models  # noqa: E402
+from zoo.models.registry import build, list_backbones, list_models  # noqa: E402
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("datasets", "evaluation", "presets", "callbacks", "distributions", "base",
-                 "distribute", "streaming", "finetune", "figures", "applications", "classifier",
-                 "registry")
+# Public names -> the module that holds them, imported on first use (TensorFlow is heavy).
+_LAZY_MODULES = {
+    "applications": "zoo.applications",
+    "callbacks": "zoo.training.callbacks",
+    "classifier": "zoo.models.classifier",
+    "datasets": "zoo.datasets",
+    "distribute": "zoo.training.distribute",
+    "evaluation": "zoo.evaluation",
+    "figures": "zoo.evaluation.figures",
+    "finetune": "zoo.training.finetune",
+    "hub": "zoo.hub",
+    "models": "zoo.models",
+    "registry": "zoo.models.registry",
+    "training": "zoo.training",
+}
 _LAZY_FUNCTIONS = {
-    "list_presets": "presets",
-    "load": "presets",
-    "preset_info": "presets",
+    "list_presets": "zoo.hub",
+    "load": "zoo.hub",
+    "preset_info": "zoo.hub",
+    "train": "zoo.training",
 }
 
 
 def __getattr__(name):
     if name in _LAZY_MODULES:
-        return importlib.import_module(f"zoo.{name}")
+        return importlib.import_module(_LAZY_MODULES[name])
     if name in _LAZY_FUNCTIONS:
-        return getattr(importlib.import_module(f"zoo.{_LAZY_FUNCTIONS[name]}"), name)
+        return getattr(importlib.import_module(_LAZY_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'zoo' has no attribute {name!r}")
 
 

@@ -19,6 +19,7 @@ Example:
 """
 
 import os
+import tempfile
 
 import numpy as np
 
@@ -29,7 +30,9 @@ DEFAULT_OPTIONS = {"mlp": {"hidden_units": (256,)}, "conv": {"filters": (16, 32)
 
 def trained_model(variant, x_train, latent_dim=16, backbone="mlp", epochs=10, batch_size=64,
                   learning_rate=2e-3, seed=0, y_train=None, validation_data=None, **options):
-    """Returns `(model, history)`: a model built, compiled and fit on `x_train`.
+    """Returns `(model, history)`: a model trained on `x_train` by `zoo.training.train`.
+
+    The run lives in a temporary run folder, removed afterwards.
 
     Args:
         variant: str. Name from `zoo.list_models()`.
@@ -44,18 +47,17 @@ def trained_model(variant, x_train, latent_dim=16, backbone="mlp", epochs=10, ba
         validation_data: tuple or None. Passed to `fit`.
         **options: variant/backbone options; small defaults per backbone.
     """
-    import keras
+    from zoo.training import Recipe, train
 
-    import zoo
-
-    keras.utils.set_random_seed(seed)
     options = {**DEFAULT_OPTIONS.get(backbone, {}), **options}
-    model = zoo.build(variant, input_shape=x_train.shape[1:], latent_dim=latent_dim,
-                      backbone=backbone, **options)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
-    history = model.fit(x_train, y_train, epochs=checks.positive_int("epochs", epochs),
-                        batch_size=batch_size, validation_data=validation_data, verbose=0)
-    return model, history
+    recipe = Recipe(variant, backbone=backbone, latent_dim=latent_dim,
+                    epochs=checks.positive_int("epochs", epochs), batch_size=batch_size,
+                    learning_rate=learning_rate, seed=seed,
+                    option=[f"{key}={value!r}" for key, value in options.items()])
+    with tempfile.TemporaryDirectory() as run_dir:
+        model = train(recipe, run_dir=os.path.join(run_dir, "run"),
+                      arrays=(x_train, y_train), validation_data=validation_data, verbose=False)
+    return model, model.history
 
 
 def _figure_path(out_dir, name):
@@ -87,7 +89,7 @@ def dimensionality_reduction(latent_dim=2, epochs=15, backbone="mlp", n_neighbor
     """
     from sklearn.manifold import trustworthiness
 
-    from zoo import figures
+    from zoo.evaluation import figures
 
     x_train, _, x_test, y_test = _mnist()
     model, _ = trained_model("ae", x_train, latent_dim, backbone, epochs, seed=seed)
@@ -156,7 +158,7 @@ def one_class_anomaly_detection(anomaly_digits=(7,), variants=("ae", "vae"), lat
         dict: `{name: {"auroc", "auprc"}}` for each variant and `pca`, plus
         `anomaly_rate` and, with `out_dir`, the ROC figure of the first variant.
     """
-    from zoo import figures
+    from zoo.evaluation import figures
 
     x_train, x_test, labels = one_class_split(anomaly_digits)
     results = {"anomaly_digits": [int(d) for d in np.atleast_1d(anomaly_digits)],
@@ -188,7 +190,8 @@ def ecg_anomaly_detection(backbone="conv", latent_dim=16, epochs=30, window=256,
         dict: `{"ae": {...}, "pca": {...}}`, `anomalous_windows`,
         `test_windows`, `scores`, `labels`, `model`.
     """
-    from zoo import datasets, figures
+    from zoo import datasets
+    from zoo.evaluation import figures
 
     x_train, _ = datasets.load("ecg_mitdb", "train", window=window, stride=stride)
     x_test, labels = datasets.load("ecg_mitdb", "test", window=window, stride=stride)
@@ -222,7 +225,8 @@ def denoising(corruption="gaussian", noise_level=0.3, latent_dim=32, epochs=10, 
     Returns:
         dict: `noisy_psnr`, `denoised_psnr`, `psnr_gain` (dB), `model`.
     """
-    from zoo import datasets, figures
+    from zoo import datasets
+    from zoo.evaluation import figures
 
     x_train, _, x_test, _ = _mnist()
     model, _ = trained_model("denoising_ae", x_train, latent_dim, backbone, epochs, seed=seed,
@@ -292,7 +296,7 @@ def compression(num_embeddings=32, latent_dim=8, epochs=10, seed=0, out_dir=None
         float16 coefficients as fit in the same bits), `perplexity`,
         `codebook_usage`, `model`.
     """
-    from zoo import figures
+    from zoo.evaluation import figures
 
     x_train, _, x_test, _ = _mnist()
     model, _ = trained_model("vq_vae", x_train, latent_dim, "conv", epochs, seed=seed,
@@ -345,8 +349,8 @@ def generation(latent_dim=16, epochs=15, prior_epochs=5, n_samples=500, classifi
         dict: `vae_fid`, `train_fid` (real training digits, the floor),
         optionally `vq_vae_fid`, and `models`.
     """
-    from zoo import classifier as mnist_classifier
-    from zoo import figures
+    from zoo.evaluation import figures
+    from zoo.models import classifier as mnist_classifier
 
     x_train, _, x_test, _ = _mnist()
     if classifier is None:

@@ -6,7 +6,7 @@ import numbers
 import keras
 
 from zoo.backbones.backbone import Backbone, maybe_dropout, regularizer
-from zoo.registry import register_backbone
+from zoo.models.registry import register_backbone
 
 
 @register_backbone("mlp")

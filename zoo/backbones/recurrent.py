@@ -4,7 +4,7 @@ import keras
 
 from zoo import checks
 from zoo.backbones.backbone import Backbone, maybe_dropout, regularizer
-from zoo.registry import register_backbone
+from zoo.models.registry import register_backbone
 
 CELLS = ("gru", "lstm")
 

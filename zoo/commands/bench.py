@@ -1,32 +1,13 @@
 """`aezoo bench`: encode latency and throughput of a preset, a `.keras` file or an export.
 
 A preset or `.keras` file is exported (SavedModel, ONNX, LiteRT fp32 and
-int8) and timed in every runtime by `bench.inference`. An export folder is
-timed as it is: each of its artifacts through `export.load_runtime`, at
+int8) and timed in every runtime by `zoo.bench.inference`. An export folder
+is timed as it is: each of its artifacts through `export.load_runtime`, at
 batch 1 (p50/p95) and at batch 256 (examples/s), interleaved round by round.
-The benchmark scripts live in the repository's `bench/` folder.
 """
 
 import os
-import sys
 import tempfile
-
-
-def bench_modules():
-    """Returns `(bench.common, bench.inference)`, found next to the installed `zoo`."""
-    try:
-        from bench import common, inference
-    except ImportError:
-        import zoo
-
-        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(zoo.__file__))))
-        try:
-            from bench import common, inference
-        except ImportError:
-            raise FileNotFoundError(
-                "aezoo bench needs the repository's bench/ folder next to zoo/ (run it from "
-                "a source checkout). Received: no importable `bench` package") from None
-    return common, inference
 
 
 def is_export_folder(path):
@@ -39,10 +20,10 @@ def model_data(name, model):
     """Returns `(x_train, x_test)`: the preset's dataset, else seeded uniform data."""
     import numpy as np
 
-    from zoo import datasets, presets
+    from zoo import datasets, hub
 
     try:
-        dataset = presets.preset_info(name).get("dataset")
+        dataset = hub.preset_info(name).get("dataset")
     except ValueError:
         dataset = None
     if dataset in datasets.list_datasets():
@@ -55,13 +36,14 @@ def model_data(name, model):
     return data[:1024], data[1024:]
 
 
-def model_payload(args, inference):
+def model_payload(args):
     """Exports and times a preset or `.keras` model in every runtime."""
-    from zoo import quiet
-    from zoo.commands.evaluate import load_model
+    from zoo import hub, quiet
 
     quiet.import_tensorflow()
-    model = load_model(args.target)
+    from zoo.bench import inference
+
+    model = hub.load(args.target)
     x_train, x_test = model_data(args.target, model)
     print(f"aezoo bench: exporting {args.target} and timing encode in every runtime "
           f"({args.rounds} rounds)", flush=True)
@@ -76,13 +58,15 @@ def model_payload(args, inference):
     return payload, inference.markdown(payload)
 
 
-def export_payload(args, common, inference):
+def export_payload(args):
     """Times each artifact of an export folder through `export.load_runtime`."""
     import json
 
     import numpy as np
 
     import export
+    from zoo.bench.results import markdown_table
+    from zoo.bench.timing import interleaved_call_seconds, percentile
 
     with open(os.path.join(args.target, "manifest.json")) as f:
         manifest = json.load(f)
@@ -104,14 +88,14 @@ def export_payload(args, common, inference):
     for shape, contenders in groups.items():
         one = rng.random((1,) + shape, dtype=np.float32)
         big = rng.random((256,) + shape, dtype=np.float32)
-        small = inference.interleaved_call_seconds(contenders, one, args.rounds, args.calls)
-        large = inference.interleaved_call_seconds(contenders, big, args.rounds,
+        small = interleaved_call_seconds(contenders, one, args.rounds, args.calls)
+        large = interleaved_call_seconds(contenders, big, args.rounds,
                                                    max(2, args.calls // 20), warmup=1)
-        rows += [{"artifact": name, "p50_ms": 1e3 * inference.percentile(small[name], 50),
-                  "p95_ms": 1e3 * inference.percentile(small[name], 95),
-                  "examples_per_s_256": 256 / inference.percentile(large[name], 50)}
+        rows += [{"artifact": name, "p50_ms": 1e3 * percentile(small[name], 50),
+                  "p95_ms": 1e3 * percentile(small[name], 95),
+                  "examples_per_s_256": 256 / percentile(large[name], 50)}
                  for name in contenders]
-    table = common.markdown_table(rows, [
+    table = markdown_table(rows, [
         ("artifact", "artifact (load_runtime)"), ("p50_ms", "b=1 p50 ms"),
         ("p95_ms", "b=1 p95 ms"), ("examples_per_s_256", "b=256 examples/s")])
     payload = {"target": args.target, "rounds": args.rounds, "calls": args.calls, "rows": rows}
@@ -122,17 +106,18 @@ def run(args):
     if args.rounds < 1 or args.calls < 1:
         raise ValueError(f"--rounds and --calls must be positive. Received: {args.rounds}, "
                          f"{args.calls}")
-    common, inference = bench_modules()
     if args.quick:
         args.rounds, args.calls = 2, 10
     if is_export_folder(args.target):
-        payload, markdown = export_payload(args, common, inference)
+        payload, markdown = export_payload(args)
     elif os.path.exists(args.target) and not args.target.endswith(".keras"):
         raise ValueError("aezoo bench expects a preset name, a .keras file or an export "
                          f"folder (with manifest.json). Received: {args.target!r}")
     else:
-        payload, markdown = model_payload(args, inference)
-    json_path, md_path = common.write_results("bench", payload, markdown, out_dir=args.out)
+        payload, markdown = model_payload(args)
+    from zoo.bench.results import write_results
+
+    json_path, md_path = write_results("bench", payload, markdown, out_dir=args.out)
     print(markdown)
     print(f"wrote {json_path}, {md_path}")
     return 0

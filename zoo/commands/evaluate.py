@@ -21,30 +21,15 @@ DESCRIPTIONS = {
 
 
 def load_model(preset_or_path):
-    """Returns a model from a preset name (`zoo.load`) or a `.keras` path (safe mode)."""
-    is_path = preset_or_path.endswith(".keras") or os.path.sep in preset_or_path
-    try:
-        from zoo import presets
-    except ImportError:
-        presets = None
-    if presets is not None:
-        return presets.load(preset_or_path)
-    if not is_path:
-        raise ValueError("Presets are not available in this installation (zoo.presets is "
-                         f"missing); pass a .keras path. Received: {preset_or_path!r}")
-    if not os.path.isfile(preset_or_path):
-        raise FileNotFoundError(f"No such .keras file: {preset_or_path}")
-    import keras
+    """Returns a model from a preset name or a `.keras` path (`zoo.hub.load`, safe mode)."""
+    from zoo import hub
 
-    import zoo
-
-    zoo.list_models()  # registers every variant before deserializing
-    return keras.models.load_model(preset_or_path, compile=False, safe_mode=True)
+    return hub.load(preset_or_path)
 
 
 def check_autoencoder(model, source, command):
     """Raises TypeError unless `model` is an aezoo Autoencoder (not, e.g., a plain Keras model)."""
-    from zoo.base import Autoencoder
+    from zoo.models.base import Autoencoder
 
     if not isinstance(model, Autoencoder):
         raise TypeError(f"aezoo {command} expects an aezoo Autoencoder (zoo.build, zoo.load). "
@@ -53,11 +38,11 @@ def check_autoencoder(model, source, command):
 
 def preset_defaults(preset_or_path):
     """Returns `(dataset, preprocessing)` recorded for a preset, or `(None, "none")`."""
-    try:
-        from zoo import presets
+    from zoo import hub
 
-        info = presets.preset_info(preset_or_path)
-    except (ImportError, ValueError):
+    try:
+        info = hub.preset_info(preset_or_path)
+    except ValueError:
         return None, "none"
     return info.get("dataset"), info.get("preprocessing", "none")
 
@@ -106,9 +91,9 @@ def run(args):
     metrics = evaluation.check_metric_names(args.metrics.split(",")) if args.metrics else None
     target = atomic.check_writable_target(args.json, overwrite=True) if args.json else None
     if not (args.model.endswith(".keras") or os.path.sep in args.model):
-        from zoo import presets
+        from zoo import hub
 
-        presets.preset_info(args.model)  # an unknown name lists the presets
+        hub.preset_info(args.model)  # an unknown name lists the presets
     default_data, default_preprocessing = preset_defaults(args.model)
     data_name = args.data or default_data
     if data_name is None:

@@ -11,46 +11,27 @@ def comma_list(values):
 
 
 def load_model(preset_or_path):
-    """A model from a preset name (`zoo.load`) or a `.keras` path (safe mode)."""
-    is_path = preset_or_path.endswith(".keras") or os.path.sep in preset_or_path
-    if is_path and not os.path.isfile(preset_or_path):
-        raise FileNotFoundError(f"No such .keras file. Received: {preset_or_path}")
-    try:
-        from zoo import presets
-    except ImportError:
-        presets = None
-    if presets is not None:
-        return presets.load(preset_or_path)
-    if not is_path:
-        raise ValueError("Presets are not available in this installation (zoo.presets is "
-                         f"missing); pass a .keras path. Received: {preset_or_path!r}")
-    import keras
+    """A model from a preset name or a `.keras` path (`zoo.hub.load`, safe mode)."""
+    from zoo import hub
 
-    import zoo
-
-    zoo.list_models()  # registers every variant before deserializing
-    return keras.models.load_model(preset_or_path, compile=False, safe_mode=True)
+    return hub.load(preset_or_path)
 
 
 def representative_data(preset_or_path, dataset, count):
     """Training examples of `dataset` (default: the preset's), or None without one."""
+    from zoo import datasets, hub
+
     preprocessing = "none"
     try:
-        from zoo import presets
-
-        info = presets.preset_info(preset_or_path)
+        info = hub.preset_info(preset_or_path)
         dataset = dataset or info.get("dataset")
         preprocessing = info.get("preprocessing", "none")
-    except (ImportError, ValueError, KeyError, FileNotFoundError):
-        presets = None
+    except ValueError:
+        pass
     if not dataset:
         return None, None
-    from zoo import datasets
-
     x, _ = datasets.load(dataset, "train")
-    if presets is not None:
-        x = presets.prepare(x, preprocessing)
-    return x[:count], dataset
+    return datasets.preprocessed(x, preprocessing)[:count], dataset
 
 
 def run(args):

@@ -52,7 +52,7 @@ def load_data(source, split, transform="none"):
         x = 1.0 - x
         description += ", inverted (1 - x)"
     elif transform == "mnist_frame":
-        from zoo import finetune
+        from zoo.training import finetune
 
         x = finetune.to_mnist_frame(x)
         description += ", upsampled to 28x28"
@@ -70,7 +70,8 @@ def run(args):
     import keras
 
     import zoo
-    from zoo import evaluation, finetune, presets
+    from zoo import evaluation, hub
+    from zoo.training import finetune
 
     model = zoo.load(args.preset)
     from zoo.commands.evaluate import check_autoencoder
@@ -102,7 +103,7 @@ def run(args):
         print(f"held-out test MSE per pixel: {before:.4g} before, {error():.4g} after")
     finetune.unfreeze_encoder(model)
     with atomic.atomic_file(target, overwrite=True, suffix=".keras") as tmp:
-        presets.uncompiled_copy(model).save(tmp)
+        hub.uncompiled_copy(model).save(tmp)
     print(f"saved {target}")
     return 0
 

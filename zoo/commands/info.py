@@ -4,9 +4,9 @@ import json
 
 
 def run(args):
-    from zoo import presets
+    from zoo import hub
 
-    info = presets.preset_info(args.preset)
+    info = hub.preset_info(args.preset)
     if args.json:
         print(json.dumps(info, indent=2))
         return 0

@@ -146,7 +146,9 @@ def run(args):
     import numpy as np
 
     import zoo
-    from zoo import evaluation, figures, finetune, presets
+    from zoo import datasets, evaluation
+    from zoo.evaluation import figures
+    from zoo.training import finetune
 
     _step(1, total, f"loading preset {args.preset} (offline, sha256-verified)")
     info = zoo.preset_info(args.preset)
@@ -156,8 +158,8 @@ def run(args):
     model = zoo.load(args.preset)
     x_train, y_train = zoo.datasets.load(info["dataset"], "train")
     x_test, y_test = zoo.datasets.load(info["dataset"], "test")
-    x_train = presets.prepare(x_train, info["preprocessing"])
-    x_test = presets.prepare(x_test, info["preprocessing"])[: args.test_examples]
+    x_train = datasets.preprocessed(x_train, info["preprocessing"])
+    x_test = datasets.preprocessed(x_test, info["preprocessing"])[: args.test_examples]
     y_test = y_test[: args.test_examples]
 
     _step(2, total, f"evaluating on {len(x_test)} held-out test digits")
@@ -167,9 +169,9 @@ def run(args):
 
     _step(3, total, "fine-tuning a copy on 8x8 digits in MNIST framing")
     keras.utils.set_random_seed(0)
-    shifted_train = presets.prepare(
+    shifted_train = datasets.preprocessed(
         finetune.to_mnist_frame(zoo.datasets.load("digits", "train")[0]), info["preprocessing"])
-    shifted_test = presets.prepare(
+    shifted_test = datasets.preprocessed(
         finetune.to_mnist_frame(zoo.datasets.load("digits", "test")[0]), info["preprocessing"])
     tuned = zoo.load(args.preset)
 

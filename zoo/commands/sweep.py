@@ -52,7 +52,7 @@ def markdown_table(rows, variant, backbone):
 
 def run(args):
     from zoo import atomic, quiet
-    from zoo.commands.train import parse_options
+    from zoo.training import parse_options
 
     dims = parse_latent_dims(args.latent_dims)
     options = parse_options(args.option)
@@ -61,7 +61,8 @@ def run(args):
     atomic.check_writable_target(args.out, args.overwrite)
     quiet.import_tensorflow()
     import zoo
-    from zoo import evaluation, figures
+    from zoo import evaluation
+    from zoo.evaluation import figures
 
     for kind, name, names in (("variant", args.variant, zoo.list_models()),
                               ("backbone", args.backbone, zoo.list_backbones())):

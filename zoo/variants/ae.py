@@ -3,8 +3,8 @@
 import keras
 import tensorflow as tf
 
-from zoo.base import Autoencoder
-from zoo.registry import register_variant
+from zoo.models.base import Autoencoder
+from zoo.models.registry import register_variant
 
 
 @register_variant("ae")

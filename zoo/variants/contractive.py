@@ -4,8 +4,8 @@ import keras
 import tensorflow as tf
 
 from zoo import checks
-from zoo.base import Autoencoder, sum_over_data
-from zoo.registry import register_variant
+from zoo.models.base import Autoencoder, sum_over_data
+from zoo.models.registry import register_variant
 
 CODE_ACTIVATIONS = ("linear", "sigmoid")
 
@@ -43,6 +43,7 @@ class ContractiveAutoencoder(Autoencoder):
     """
 
     loss_names = ("loss", "reconstruction", "contraction")
+    carried_metrics = ("jacobian_norm",)
 
     def __init__(self, *args, contractive_weight=1e-2, code_activation="sigmoid", **kwargs):
         contractive_weight = checks.number_in_range("contractive_weight", contractive_weight, 0.0)

@@ -4,8 +4,8 @@ import keras
 import tensorflow as tf
 
 from zoo import datasets
-from zoo.base import Autoencoder
-from zoo.registry import register_variant
+from zoo.models.base import Autoencoder
+from zoo.models.registry import register_variant
 
 
 def corrupt_tensor(x, kind, level):
@@ -53,6 +53,7 @@ class DenoisingAutoencoder(Autoencoder):
     """
 
     loss_names = ("loss", "reconstruction")
+    carried_metrics = ("denoising_psnr",)
 
     def __init__(self, *args, corruption="gaussian", noise_level=0.3, **kwargs):
         corruption, noise_level = datasets.check_corruption(corruption, noise_level)

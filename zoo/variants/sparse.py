@@ -4,8 +4,8 @@ import keras
 import tensorflow as tf
 
 from zoo import checks
-from zoo.base import Autoencoder
-from zoo.registry import register_variant
+from zoo.models.base import Autoencoder
+from zoo.models.registry import register_variant
 
 SPARSITIES = ("kl", "l1")
 # Keeps log() finite when a unit's batch-mean activation reaches 0 or 1.
@@ -44,6 +44,7 @@ class SparseAutoencoder(Autoencoder):
     """
 
     loss_names = ("loss", "reconstruction", "sparsity")
+    carried_metrics = ("code_sparsity",)
 
     def __init__(self, *args, sparsity="l1", sparsity_weight=1e-2, target_rate=0.05, **kwargs):
         checks.choice("sparsity", sparsity, SPARSITIES)

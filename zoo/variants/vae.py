@@ -4,17 +4,15 @@ import math
 import numbers
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from zoo import checks
-from zoo import distributions as dists
-from zoo.base import Autoencoder
-from zoo.registry import register_variant
+from zoo.models import distributions as dists
+from zoo.models.base import Autoencoder
+from zoo.models.registry import register_variant
 
 LIKELIHOODS = ("bernoulli", "normal")
 PRIORS = ("mixture", "normal")
-ACTIVE_UNIT_THRESHOLD = 0.01
 # softplus(_UNIT_SCALE) = 1: mixture components start with unit scale.
 _UNIT_SCALE = math.log(math.e - 1.0)
 
@@ -47,8 +45,8 @@ class VAE(Autoencoder):
     form). Loss per example: `-E_q[log p(x|z)] + kl_weight * KL`.
 
     `encode` gives the posterior mean; `decode` the likelihood's mean.
-    Diagnostics: `mean_kl_per_dimension(x)`, `unit_activity(x)` (Cov_x of
-    E_q[z]) and `active_units(x)`; see also `zoo.callbacks`.
+    Diagnostics: `zoo.evaluation.kl_per_dimension(m, x)` and
+    `zoo.evaluation.active_units(m, x)`; see also `zoo.callbacks.ActiveUnits`.
 
     Args:
         beta: float >= 0. Weight of the KL term (beta-VAE). Defaults to `1.0`.
@@ -74,7 +72,7 @@ class VAE(Autoencoder):
     ...               prior="mixture", beta=1.0)
     >>> m.compile(optimizer="adam")
     >>> m.fit(x_train, epochs=30, callbacks=[zoo.callbacks.KLAnnealing(warmup_steps=1000)])
-    >>> m.active_units(x_test)
+    >>> zoo.evaluation.active_units(m, x_test)
     >>> images = m.sample(16, seed=0)
 
     Reference:
@@ -87,6 +85,7 @@ class VAE(Autoencoder):
     """
 
     loss_names = ("loss", "reconstruction", "kl")
+    capabilities = frozenset({"posterior", "samples"})
 
     def __init__(self, *args, beta=1.0, likelihood="bernoulli", prior="normal", free_bits=0.0,
                  likelihood_scale=1.0, mixture_components=10, **kwargs):
@@ -209,28 +208,6 @@ class VAE(Autoencoder):
         return -self.likelihood_distribution(outputs).log_prob(x) + self.kl_divergence(posterior, z)
 
     # ---------------------------------------------------- diagnostics
-
-    def _posterior_batches(self, x, batch_size, where):
-        x = checks.batch_array(x, self.data_shape, where)
-        for i in range(0, len(x), batch_size):
-            yield self.posterior(x[i: i + batch_size])
-
-    def mean_kl_per_dimension(self, x, batch_size=256):
-        """Returns KL(q(z|x) || p(z)) per latent dimension, averaged over `x`, `(latent_dim,)`."""
-        values = [np.asarray(self.kl_per_dimension(q))
-                  for q in self._posterior_batches(x, batch_size, "mean_kl_per_dimension")]
-        return np.concatenate(values).mean(axis=0)
-
-    def unit_activity(self, x, batch_size=256):
-        """Returns Cov_x(E_q[z|x]) per latent dimension, `(latent_dim,)`."""
-        means = [np.asarray(q.mean())
-                 for q in self._posterior_batches(x, batch_size, "unit_activity")]
-        return np.concatenate(means).var(axis=0)
-
-    def active_units(self, x, threshold=ACTIVE_UNIT_THRESHOLD, batch_size=256):
-        """Returns the number of active units: Cov_x(E_q[z|x]) > `threshold` (default 0.01)."""
-        threshold = checks.number_in_range("threshold", threshold, 0.0)
-        return int((self.unit_activity(x, batch_size) > threshold).sum())
 
     # -------------------------------------------------- deterministic
 

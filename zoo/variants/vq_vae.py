@@ -7,10 +7,10 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import checks
-from zoo.base import Autoencoder
-from zoo.distributions import tfd
-from zoo.registry import register_variant
-from zoo.variants.code_prior import build_code_prior
+from zoo.models.base import Autoencoder
+from zoo.models.distributions import tfd
+from zoo.models.registry import register_variant
+from zoo.priors.pixelcnn import build_code_prior
 
 # Laplace smoothing of the EMA cluster sizes, so an unused code never divides by zero.
 _EMA_EPSILON = 1e-5
@@ -71,6 +71,8 @@ class VQVAE(Autoencoder):
       Learning", NeurIPS 2017.
     - Dhariwal et al., "Jukebox" (codebook restarts), 2020.
     """
+
+    capabilities = frozenset({"discrete_codes", "samples"})
 
     def __init__(self, *args, num_embeddings=64, commitment_cost=0.25, ema=False, ema_decay=0.99,
                  slots=4, prior_filters=32, prior_layers=2, **kwargs):
