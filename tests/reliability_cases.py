@@ -637,7 +637,7 @@ for _key, _text, _fragments in (
     ("pin", "zoo.load(url, sha256=<another preset.json's sha256>)", ("pinned", "expected")),
     ("cache-read-only", "AEZOO_CACHE in /proc (not writable, even by root)",
      ("Cannot write to the aezoo cache", "AEZOO_CACHE")),
-    ("cache-full", "AEZOO_CACHE on a 64 kB tmpfs (or a 64 kB file-size limit)", ("full",)),
+    ("cache-full", "AEZOO_CACHE on a 32 kB tmpfs (or a 32 kB file-size limit)", ("full",)),
     ("scheme", "an ftp:// URL", ("file://, http:// or https://", "ftp://")),
 ):
     _add(f"hub-{_key}", "hub", "zoo.load(url)", _text, "ValueError", _fragments,

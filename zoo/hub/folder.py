@@ -183,7 +183,10 @@ def parse_preset(data, source=PRESET_FILE):
         if not isinstance(entry, dict) or set(entry) < {"sha256", "bytes"}:
             raise ValueError(f"{source}: files[{name!r}] must be {{\"sha256\": ..., "
                              f"\"bytes\": ...}}. Received: {entry!r}")
-        check_sha256(entry["sha256"], f"files[{name!r}].sha256")
+        try:
+            check_sha256(entry["sha256"], f"files[{name!r}].sha256")
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
         size = entry["bytes"]
         if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_FILE_BYTES:
             raise ValueError(f"{source}: files[{name!r}].bytes must be an integer in "

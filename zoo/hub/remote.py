@@ -271,8 +271,9 @@ def _check_cache_writable(root):
         os.close(fd)
         os.remove(path)
     except OSError as error:
-        raise ValueError(f"Cannot write to the aezoo cache {root} ({error.strerror or error}). "
-                         f"Expected a writable folder: set {CACHE_ENV} to one.") from None
+        raise ValueError(f"Cannot write to the aezoo cache {root}: the folder is not writable "
+                         f"({error.strerror or error}). Set {CACHE_ENV} to a writable "
+                         "folder.") from None
 
 
 def _make_folders(path):
