@@ -1,0 +1,276 @@
+"""Anomaly detection against PyOD: the same data, the same protocol, side by side.
+
+Two protocols, each run through aezoo's `zoo.detectors.AnomalyDetector` and
+through PyOD's detectors (default settings, flattened inputs) in one process:
+
+- `ecg`: the project's `ecg_mitdb` windows (DESIGN §7): fit on the 594
+  normal training windows, AUROC on the 281 test windows (70 touch the
+  labelled abnormal beat). aezoo uses the pretrained `ae_conv_ecg` preset
+  (trained on the same training part only), so `fit` only calibrates. The
+  false-positive rate on the normal test windows at `contamination=0.05`
+  (threshold = 95th percentile of the training scores) is reported beside.
+- `mnist`: the one-class protocol of `bench/one_class_auroc.py`: each digit
+  held out in turn, fit on the other nine digits of mnist5k train (about
+  3,600), AUROC on all 1,000 test digits. aezoo trains one conv AE per digit
+  (`AnomalyDetector(latent_dim=..., epochs=...)`) and scores it several ways
+  from the same network: reconstruction error, latent kNN and latent LOF on
+  the encoder's codes, and their calibrated combination.
+
+PyOD detectors: IForest, LOF, OCSVM, KNN, PCA, ECOD, COPOD, and (with
+`--deep`, needs torch) its AutoEncoder and VAE. Needs the optional `peers`
+extra: `pip install -e ".[peers]"`.
+
+Writes `bench/results/peers_detectors.json` and `.md`.
+
+Run: python -m bench.peers.detectors [--quick] [--protocols ecg,mnist] [--digits 0,...,9]
+     [--epochs 10] [--latent-dim 16] [--deep] [--out DIR]
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+AEZOO_SCORES = {"reconstruction": "reconstruction", "latent_knn": "latent_knn",
+                "latent_lof": "latent_lof", "combined": "combined"}
+PYOD_DETECTORS = ("IForest", "LOF", "OCSVM", "KNN", "PCA", "ECOD", "COPOD")
+PYOD_DEEP = ("AutoEncoder", "VAE")
+
+
+def pyod_detector(name, seed=0):
+    """Returns a PyOD detector with its default settings (seeded where it takes a seed)."""
+    if name == "IForest":
+        from pyod.models.iforest import IForest
+        return IForest(random_state=seed)
+    if name == "LOF":
+        from pyod.models.lof import LOF
+        return LOF()
+    if name == "OCSVM":
+        from pyod.models.ocsvm import OCSVM
+        return OCSVM()
+    if name == "KNN":
+        from pyod.models.knn import KNN
+        return KNN()
+    if name == "PCA":
+        from pyod.models.pca import PCA
+        return PCA(random_state=seed)
+    if name == "ECOD":
+        from pyod.models.ecod import ECOD
+        return ECOD()
+    if name == "COPOD":
+        from pyod.models.copod import COPOD
+        return COPOD()
+    if name == "AutoEncoder":
+        from pyod.models.auto_encoder import AutoEncoder
+        return AutoEncoder(random_state=seed, verbose=0)
+    if name == "VAE":
+        from pyod.models.vae import VAE
+        return VAE(random_state=seed, verbose=0)
+    raise ValueError(f"Unknown PyOD detector {name!r}")
+
+
+def pyod_scores(names, x_train, x_test, seed=0):
+    """Returns {name: (test scores, seconds)} for PyOD detectors fit on flattened `x_train`."""
+    flat_train = x_train.reshape(len(x_train), -1).astype(np.float64)
+    flat_test = x_test.reshape(len(x_test), -1).astype(np.float64)
+    out = {}
+    for name in names:
+        started = time.perf_counter()
+        detector = pyod_detector(name, seed).fit(flat_train)
+        out[name] = (detector.decision_function(flat_test), time.perf_counter() - started)
+    return out
+
+
+def aezoo_scores(x_train, x_test, scores, seed=0, **params):
+    """Returns {score: (test scores, seconds)}, one network shared by every score.
+
+    The first score's detector builds (or loads) the network and trains it;
+    the others reuse the fitted network with the same scaling, so they differ
+    only in how they score.
+    """
+    from zoo.detectors import AnomalyDetector
+
+    out = {}
+    started = time.perf_counter()
+    first = AnomalyDetector(score=scores[0], seed=seed, **params).fit(x_train)
+    out[scores[0]] = (first.decision_function(x_test), time.perf_counter() - started)
+    for score in scores[1:]:
+        started = time.perf_counter()
+        detector = AnomalyDetector(model=first.model_, score=score,
+                                   scaling=first.scaling_["mode"],
+                                   contamination=params.get("contamination", 0.1),
+                                   n_neighbors=params.get("n_neighbors", 10)).fit(x_train)
+        out[score] = (detector.decision_function(x_test), time.perf_counter() - started)
+    return out, first
+
+
+def auroc(scores, labels):
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores))
+
+
+def ecg_protocol(pyod_names, seed):
+    """The ECG windows: pretrained `ae_conv_ecg` through the detector API vs PyOD."""
+    import zoo
+    from zoo.detectors import AnomalyDetector
+
+    x_train, _ = zoo.datasets.load("ecg_mitdb", "train")
+    x_test, y_test = zoo.datasets.load("ecg_mitdb", "test")
+    rows = []
+    scores, detector = aezoo_scores(x_train, x_test, list(AEZOO_SCORES), seed=seed,
+                                    model="ae_conv_ecg", contamination=0.05)
+    for name, (values, seconds) in scores.items():
+        rows.append({"library": "aezoo", "detector": f"ae_conv_ecg {name}",
+                     "auroc": auroc(values, y_test), "seconds": seconds})
+    calibrated = AnomalyDetector("ae_conv_ecg", contamination=0.05).fit(x_train)
+    labels = calibrated.predict(x_test)
+    fpr = float(labels[y_test == 0].mean())
+    tpr = float(labels[y_test == 1].mean())
+    for name, (values, seconds) in pyod_scores(pyod_names, x_train, x_test, seed).items():
+        rows.append({"library": "PyOD", "detector": name, "auroc": auroc(values, y_test),
+                     "seconds": seconds})
+    best = {lib: max((r for r in rows if r["library"] == lib), key=lambda r: r["auroc"])
+            for lib in ("aezoo", "PyOD")}
+    del detector
+    return {"n_train": len(x_train), "n_test": len(x_test), "n_anomalous": int(y_test.sum()),
+            "rows": rows, "best": best,
+            "contamination_0.05": {"threshold": calibrated.threshold_,
+                                   "false_positive_rate": fpr, "true_positive_rate": tpr}}
+
+
+def mnist_protocol(digits, pyod_names, epochs, latent_dim, seed, progress=print):
+    """The one-class mnist5k protocol: one conv AE per held-out digit vs PyOD."""
+    from zoo import applications
+
+    per_digit = []
+    for digit in digits:
+        x_train, x_test, y_test = applications.one_class_split((digit,))
+        row = {"digit": digit}
+        scores, _ = aezoo_scores(x_train, x_test, list(AEZOO_SCORES), seed=seed,
+                                 latent_dim=latent_dim, epochs=epochs)
+        for name, (values, _) in scores.items():
+            row[f"aezoo {name}"] = auroc(values, y_test)
+        for name, (values, _) in pyod_scores(pyod_names, x_train, x_test, seed).items():
+            row[f"PyOD {name}"] = auroc(values, y_test)
+        per_digit.append(row)
+        progress(f"[mnist] digit {digit}: " + ", ".join(
+            f"{k} {v:.3f}" for k, v in row.items() if k != "digit"))
+    columns = [k for k in per_digit[0] if k != "digit"]
+    mean = {c: float(np.mean([r[c] for r in per_digit])) for c in columns}
+    best = {lib: max(((c, v) for c, v in mean.items() if c.startswith(lib)), key=lambda t: t[1])
+            for lib in ("aezoo", "PyOD")}
+    return {"digits": list(digits), "epochs": epochs, "latent_dim": latent_dim,
+            "rows": per_digit, "mean": mean,
+            "best": {lib: {"detector": c, "auroc": v} for lib, (c, v) in best.items()}}
+
+
+def markdown(report):
+    config = report["config"]
+    lines = ["# Anomaly detection: aezoo detectors against PyOD", "",
+             "Same data, same protocol, one process; PyOD's detectors at their default "
+             "settings on flattened inputs. AUROC (higher is better).", ""]
+    ecg = report.get("ecg")
+    if ecg:
+        lines += ["## ECG windows (`ecg_mitdb`)", "",
+                  f"Fit on the {ecg['n_train']} normal training windows, scored on the "
+                  f"{ecg['n_test']} test windows ({ecg['n_anomalous']} touch the labelled "
+                  "abnormal beat). aezoo: the pretrained `ae_conv_ecg` preset through "
+                  "`AnomalyDetector` (fit only calibrates).", "",
+                  "| library | detector | AUROC | seconds |", "|---|---|---|---|"]
+        for row in sorted(ecg["rows"], key=lambda r: -r["auroc"]):
+            lines.append(f"| {row['library']} | {row['detector']} | {row['auroc']:.3f} | "
+                         f"{row['seconds']:.1f} |")
+        c = ecg["contamination_0.05"]
+        lines += ["", f"Best aezoo: {ecg['best']['aezoo']['detector']} "
+                      f"{ecg['best']['aezoo']['auroc']:.3f}; best PyOD: "
+                      f"{ecg['best']['PyOD']['detector']} {ecg['best']['PyOD']['auroc']:.3f}. "
+                      f"At `contamination=0.05` (threshold {c['threshold']:.4g} from the "
+                      f"training windows): false-positive rate on the normal test windows "
+                      f"{c['false_positive_rate']:.3f}, true-positive rate "
+                      f"{c['true_positive_rate']:.3f}.", ""]
+    mnist = report.get("mnist")
+    if mnist:
+        columns = list(mnist["mean"])
+        lines += ["## One-class mnist5k", "",
+                  "Each digit held out as the anomaly; fit on the other nine digits of "
+                  "mnist5k train, scored on the 1,000 test digits (the protocol of "
+                  f"`bench/one_class_auroc.py`). aezoo: one conv AE per digit (latent "
+                  f"{mnist['latent_dim']}, {mnist['epochs']} epochs, seed {config['seed']}), "
+                  "scored by reconstruction error, latent kNN / LOF on its codes "
+                  "(10 neighbours), and their calibrated combination "
+                  "(reconstruction + latent LOF).", "",
+                  "| digit | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+        for row in mnist["rows"]:
+            lines.append(f"| {row['digit']} | " + " | ".join(f"{row[c]:.3f}" for c in columns)
+                         + " |")
+        lines.append("| **mean** | " + " | ".join(f"**{mnist['mean'][c]:.3f}**"
+                                                  for c in columns) + " |")
+        b = mnist["best"]
+        lines += ["", f"Best aezoo: {b['aezoo']['detector']} {b['aezoo']['auroc']:.3f}; "
+                      f"best PyOD: {b['PyOD']['detector']} {b['PyOD']['auroc']:.3f}.", ""]
+    lines.append(f"Ran in {report['seconds']:.0f} s.")
+    return "\n".join(lines)
+
+
+def headline(report):
+    """One line per protocol: best aezoo against best PyOD."""
+    parts = []
+    for key, label in (("ecg", "ECG windows"), ("mnist", "one-class mnist5k")):
+        if key in report:
+            b = report[key]["best"]
+            parts.append(f"{label}: aezoo {b['aezoo']['detector']} {b['aezoo']['auroc']:.3f} "
+                         f"vs PyOD {b['PyOD']['detector']} {b['PyOD']['auroc']:.3f}")
+    return "; ".join(parts)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one digit, 2 epochs: checks only")
+    parser.add_argument("--protocols", default="ecg,mnist")
+    parser.add_argument("--digits", default="0,1,2,3,4,5,6,7,8,9")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--latent-dim", type=int, default=16)
+    parser.add_argument("--deep", action="store_true",
+                        help="also PyOD's AutoEncoder and VAE (needs torch)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=None, help="results folder (default bench/results)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from bench.common import RESULTS, write_results
+
+    protocols = [p for p in args.protocols.split(",") if p]
+    unknown = sorted(set(protocols) - {"ecg", "mnist"})
+    if unknown:
+        raise SystemExit(f"Unknown protocol {unknown}. Expected some of ['ecg', 'mnist'].")
+    digits = tuple(int(d) for d in args.digits.split(","))
+    epochs = args.epochs
+    if args.quick:
+        digits, epochs = digits[:1], 2
+    pyod_names = PYOD_DETECTORS + (PYOD_DEEP if args.deep else ())
+    started = time.perf_counter()
+    report = {"config": {"protocols": protocols, "digits": list(digits), "epochs": epochs,
+                         "latent_dim": args.latent_dim, "seed": args.seed,
+                         "pyod": list(pyod_names), "quick": args.quick}}
+    import pyod
+
+    report["config"]["pyod_version"] = pyod.__version__
+    if "ecg" in protocols:
+        report["ecg"] = ecg_protocol(pyod_names, args.seed)
+        print(f"[ecg] {headline({'ecg': report['ecg']})}", flush=True)
+    if "mnist" in protocols:
+        report["mnist"] = mnist_protocol(digits, pyod_names, epochs, args.latent_dim, args.seed,
+                                         progress=lambda line: print(line, flush=True))
+    report["seconds"] = time.perf_counter() - started
+    report["headline"] = headline(report)
+    paths = write_results("peers_detectors", report, markdown(report), args.out or RESULTS)
+    print(f"{report['headline']}\nwrote {', '.join(paths)}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
