@@ -47,7 +47,7 @@ def endpoint_function(model, endpoint):
     """Returns `fn(tensor) -> {output name: tensor}` for one endpoint.
 
     Args:
-        model: `zoo.base.Autoencoder`. The model to export.
+        model: `zoo.models.base.Autoencoder`. The model to export.
         endpoint: str. One of `"encode"`, `"decode"`, `"reconstruct"`, `"score"`.
 
     Returns:
@@ -61,8 +61,10 @@ def endpoint_function(model, endpoint):
     """
     import tensorflow as tf
 
+    from zoo import models
+
     if endpoint == "encode":
-        has_codes = hasattr(model, "codes_tensor")
+        has_codes = models.has_capability(model, "discrete_codes")
 
         def encode(x):
             outputs = {"z": tf.identity(model.encode_tensor(x), name="z")}

@@ -8,7 +8,7 @@ def export_onnx(model, filepath, endpoint, opset=common.DEFAULT_OPSET, metadata=
     """Converts one endpoint to an ONNX file with named inputs and outputs.
 
     Args:
-        model: `zoo.base.Autoencoder`. The model to export.
+        model: `zoo.models.base.Autoencoder`. The model to export.
         filepath: str. The `.onnx` file to write.
         endpoint: str. Endpoint name (see `export.endpoints`).
         opset: int. ONNX opset. Defaults to `17`.

@@ -7,7 +7,7 @@ def export_saved_model(model, filepath, endpoints, batch_size=None):
     """Writes a TF Serving compatible SavedModel with one signature per endpoint.
 
     Args:
-        model: `zoo.base.Autoencoder`. The model to export.
+        model: `zoo.models.base.Autoencoder`. The model to export.
         filepath: str. Folder to write (must not exist yet).
         endpoints: tuple of str. Endpoint names; each becomes a signature
             with the same name, a named input (`x` or `z`) and named outputs.

@@ -13,6 +13,7 @@ import tempfile
 import numpy as np
 
 from export import common
+from zoo import models
 
 _CACHE = {}
 _ROOT = []
@@ -53,7 +54,7 @@ def keras_outputs(model, endpoint, inputs):
     """The model's own outputs for an endpoint, by name, as numpy arrays."""
     if endpoint == "encode":
         outputs = {"z": np.asarray(model.encode(inputs))}
-        if hasattr(model, "codes_tensor"):
+        if models.has_capability(model, "discrete_codes"):
             outputs["codes"] = np.asarray(model.codes_tensor(inputs)).astype(np.int32)
         return outputs
     if endpoint == "decode":

@@ -23,7 +23,10 @@ import tempfile
 
 import numpy as np
 
-from zoo import checks, evaluation
+from zoo import checks, datasets, evaluation
+from zoo.evaluation import figures
+from zoo.models import classifier as mnist_classifier
+from zoo.training import Recipe, train
 
 DEFAULT_OPTIONS = {"mlp": {"hidden_units": (256,)}, "conv": {"filters": (16, 32)}}
 
@@ -47,8 +50,6 @@ def trained_model(variant, x_train, latent_dim=16, backbone="mlp", epochs=10, ba
         validation_data: tuple or None. Passed to `fit`.
         **options: variant/backbone options; small defaults per backbone.
     """
-    from zoo.training import Recipe, train
-
     options = {**DEFAULT_OPTIONS.get(backbone, {}), **options}
     recipe = Recipe(variant, backbone=backbone, latent_dim=latent_dim,
                     epochs=checks.positive_int("epochs", epochs), batch_size=batch_size,
@@ -68,8 +69,6 @@ def _figure_path(out_dir, name):
 
 
 def _mnist():
-    from zoo import datasets
-
     return (*datasets.load("mnist5k", "train"), *datasets.load("mnist5k", "test"))
 
 
@@ -88,8 +87,6 @@ def dimensionality_reduction(latent_dim=2, epochs=15, backbone="mlp", n_neighbor
         dict: `ae_trustworthiness`, `pca_trustworthiness`, `model`.
     """
     from sklearn.manifold import trustworthiness
-
-    from zoo.evaluation import figures
 
     x_train, _, x_test, y_test = _mnist()
     model, _ = trained_model("ae", x_train, latent_dim, backbone, epochs, seed=seed)
@@ -122,8 +119,6 @@ def one_class_split(anomaly_digits, dataset="mnist5k"):
         anomaly_digits: int or tuple of ints. The held-out classes.
         dataset: str. `"mnist5k"` or `"digits"`. Defaults to `"mnist5k"`.
     """
-    from zoo import datasets
-
     held_out = np.atleast_1d(np.asarray(anomaly_digits))
     if held_out.size == 0 or held_out.dtype.kind not in "iu" or not np.isin(
             held_out, np.arange(10)).all():
@@ -158,8 +153,6 @@ def one_class_anomaly_detection(anomaly_digits=(7,), variants=("ae", "vae"), lat
         dict: `{name: {"auroc", "auprc"}}` for each variant and `pca`, plus
         `anomaly_rate` and, with `out_dir`, the ROC figure of the first variant.
     """
-    from zoo.evaluation import figures
-
     x_train, x_test, labels = one_class_split(anomaly_digits)
     results = {"anomaly_digits": [int(d) for d in np.atleast_1d(anomaly_digits)],
                "anomaly_rate": float(labels.mean()),
@@ -190,9 +183,6 @@ def ecg_anomaly_detection(backbone="conv", latent_dim=16, epochs=30, window=256,
         dict: `{"ae": {...}, "pca": {...}}`, `anomalous_windows`,
         `test_windows`, `scores`, `labels`, `model`.
     """
-    from zoo import datasets
-    from zoo.evaluation import figures
-
     x_train, _ = datasets.load("ecg_mitdb", "train", window=window, stride=stride)
     x_test, labels = datasets.load("ecg_mitdb", "test", window=window, stride=stride)
     model, _ = trained_model("ae", x_train, latent_dim, backbone, epochs, batch_size=32,
@@ -225,9 +215,6 @@ def denoising(corruption="gaussian", noise_level=0.3, latent_dim=32, epochs=10, 
     Returns:
         dict: `noisy_psnr`, `denoised_psnr`, `psnr_gain` (dB), `model`.
     """
-    from zoo import datasets
-    from zoo.evaluation import figures
-
     x_train, _, x_test, _ = _mnist()
     model, _ = trained_model("denoising_ae", x_train, latent_dim, backbone, epochs, seed=seed,
                              corruption=corruption, noise_level=noise_level)
@@ -296,8 +283,6 @@ def compression(num_embeddings=32, latent_dim=8, epochs=10, seed=0, out_dir=None
         float16 coefficients as fit in the same bits), `perplexity`,
         `codebook_usage`, `model`.
     """
-    from zoo.evaluation import figures
-
     x_train, _, x_test, _ = _mnist()
     model, _ = trained_model("vq_vae", x_train, latent_dim, "conv", epochs, seed=seed,
                              num_embeddings=num_embeddings, ema=True)
@@ -342,16 +327,13 @@ def generation(latent_dim=16, epochs=15, prior_epochs=5, n_samples=500, classifi
 
     Args:
         classifier: keras.Model or None. MNIST classifier; None trains one
-            (`zoo.classifier.train_mnist_classifier`).
+            (`zoo.models.classifier.train_mnist_classifier`).
         include_vq: bool. Also train the VQ-VAE and its prior.
 
     Returns:
         dict: `vae_fid`, `train_fid` (real training digits, the floor),
         optionally `vq_vae_fid`, and `models`.
     """
-    from zoo.evaluation import figures
-    from zoo.models import classifier as mnist_classifier
-
     x_train, _, x_test, _ = _mnist()
     if classifier is None:
         classifier = mnist_classifier.train_mnist_classifier(seed=seed)

@@ -9,7 +9,7 @@ from support import contract_data, small_model
 
 import export
 from export import common, testing
-from export.exporter import saved_model_ops
+from export.ops import saved_model_ops
 
 
 @pytest.mark.parametrize("variant,backbone", testing.matrix_params())

@@ -146,13 +146,15 @@ def run(args):
     import numpy as np
 
     import zoo
-    from zoo import datasets, evaluation
+    from zoo import datasets, evaluation, models
     from zoo.evaluation import figures
+    from zoo.models import registry
     from zoo.training import finetune
 
     _step(1, total, f"loading preset {args.preset} (offline, sha256-verified)")
     info = zoo.preset_info(args.preset)
-    if info["variant"] == "classifier" or tuple(info["input_shape"]) != (28, 28, 1):
+    kind = registry.model_kind(info["variant"])
+    if "classifies" in kind.capabilities or tuple(info["input_shape"]) != (28, 28, 1):
         raise ValueError(f"quickstart runs on a 28x28 autoencoder preset such as "
                          f"{DEFAULT_PRESET!r}. Received: {args.preset!r}")
     model = zoo.load(args.preset)
@@ -200,7 +202,7 @@ def run(args):
         figures.reconstruction_grid(os.path.join(tmp, "reconstructions.png"), x_test,
                                     evaluation.reconstructions(model, x_test),
                                     title=f"{args.preset}: test digits and reconstructions")
-        has_samples = hasattr(model, "sample")
+        has_samples = models.has_capability(model, "samples")
         if has_samples:
             figures.sample_grid(os.path.join(tmp, "samples.png"),
                                 np.asarray(model.sample(32, seed=0)),

@@ -41,7 +41,7 @@ def reconstructions(model, x, batch_size=256):
     """Returns `model.reconstruct(x)` as a numpy array, computed in batches.
 
     Args:
-        model: `zoo.base.Autoencoder`.
+        model: `zoo.models.base.Autoencoder`.
         x: array `(n,) + model.data_shape`.
         batch_size: int. Examples per forward pass. Defaults to `256`.
 

@@ -156,7 +156,7 @@ def interpolated_decodings(model, x_a, x_b, steps=10):
     """Returns decodings along the straight line between the codes of two examples.
 
     Args:
-        model: `zoo.base.Autoencoder`.
+        model: `zoo.models.base.Autoencoder`.
         x_a, x_b: one example each, shape `model.data_shape`.
         steps: int >= 2. Points on the line, ends included.
 

@@ -62,7 +62,7 @@ def default_mnist_classifier():
     except (ImportError, AttributeError, KeyError, ValueError, FileNotFoundError) as error:
         raise ValueError(
             "mnist_classifier_fid needs the project's MNIST classifier: pass "
-            "`classifier=zoo.classifier.train_mnist_classifier()` or install the "
+            "`classifier=zoo.models.classifier.train_mnist_classifier()` or install the "
             f"'mnist_classifier' preset. Received: zoo.load('mnist_classifier') failed ({error})"
         ) from None
 
@@ -71,7 +71,7 @@ def mnist_classifier_fid(images_a, images_b, classifier=None, batch_size=256):
     """Returns the Fréchet distance between two image sets in MNIST-classifier feature space.
 
     Features are the penultimate layer of the project's own small MNIST CNN
-    (`zoo.classifier`), not Inception: numbers compare within aezoo only.
+    (`zoo.models.classifier`), not Inception: numbers compare within aezoo only.
 
     Args:
         images_a: array `(n, 28, 28, 1)` in [0, 1], n >= 2.
@@ -84,7 +84,7 @@ def mnist_classifier_fid(images_a, images_b, classifier=None, batch_size=256):
         float >= 0 (up to round-off).
 
     Example:
-    >>> clf = zoo.classifier.train_mnist_classifier()
+    >>> clf = zoo.models.classifier.train_mnist_classifier()
     >>> evaluation.mnist_classifier_fid(vae.sample(1000, seed=0), x_test, clf)
     """
     from zoo.models import classifier as mnist_classifier

@@ -13,9 +13,9 @@ from zoo.hub.manifest import FIGURE_FILE
 
 
 def figure_kind(model, dataset):
-    """Returns which card figure fits: `"classifier"`, `"anomaly"` or `"reconstruction"`."""
+    """Returns which card figure fits: `"predictions"`, `"anomaly"` or `"reconstruction"`."""
     if models.has_capability(model, "classifies"):
-        return "classifier"
+        return "predictions"
     if datasets.dataset_spec(dataset).labels == "anomaly":
         return "anomaly"
     return "reconstruction"
@@ -44,7 +44,7 @@ def draw_figure(path, model, kind, x_test, y_test, title):
                              alpha=0.2, label="labelled abnormal")
         axes[2].set_title("anomaly score over test windows", fontsize=9)
         axes[2].legend(fontsize=7)
-    elif kind == "classifier":
+    elif kind == "predictions":
         probabilities = np.asarray(model(x_test[:n], training=False))
         fig, axes = plt.subplots(1, n, figsize=(n, 1.4))
         for i in range(n):

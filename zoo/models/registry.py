@@ -151,7 +151,7 @@ def build(variant, input_shape, latent_dim, backbone="mlp", **options):
         **options: variant, backbone and common options (DESIGN §4).
 
     Returns:
-        An uncompiled `zoo.base.Autoencoder`.
+        An uncompiled `zoo.models.base.Autoencoder`.
 
     Example:
     >>> m = zoo.build("vae", input_shape=(28, 28, 1), latent_dim=16, backbone="conv")

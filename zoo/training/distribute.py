@@ -1,6 +1,6 @@
 """Distribution strategies and mixed precision for `fit` with the zoo's train step.
 
-The train step in `zoo.base` divides each replica's mean loss by the number
+The train step in `zoo.models.base` divides each replica's mean loss by the number
 of replicas, so under any of these strategies an update equals the
 single-device update on the same global batch.
 
