@@ -1,0 +1,1 @@
+"""Benchmarks against peer libraries (optional `peers` extra)."""

@@ -1,0 +1,505 @@
+"""Training speed against a PyTorch peer: aezoo's VAE against pythae's, same net, same core.
+
+Same data, network, objective and optimizer on both sides:
+- data: the 4,000 mnist5k training digits, binarized (`x > 0.5`); IW-NLL on
+  the 1,000 test digits, binarized;
+- `mlp`: encoder 784-512-(16 means, 16 scales), decoder 16-512-784
+  Bernoulli (pythae's default MLP; `hidden_units=(512,)` in aezoo);
+- `conv`: aezoo's conv backbone (`filters=(32, 64)`, kernel 3: two stride-2
+  convolutions, a dense code layer; dense, two stride-2 transposed
+  convolutions and a 3x3 output convolution) and the same layers in PyTorch,
+  given to pythae as its encoder and decoder: parameter counts are listed;
+- objective: one-sample ELBO, Bernoulli likelihood summed over pixels,
+  analytic KL, mean over the batch; Adam, learning rate 1e-3, batch 100,
+  shuffled every epoch; default compile / trainer settings otherwise.
+
+Each contender lives in its own worker process (its own thread pools), built
+once, then trained in rounds: every round each contender trains the next
+`epochs / rounds` epochs in turn (aezoo, [aezoo plain,] pythae, aezoo, ...),
+so that load from other processes hits all alike. A round's rate is
+4,000 samples over its median epoch time (steady state: XLA compilation and
+pythae's start-up sit in the first epoch or before it; the per-epoch data
+shuffling and iterator set-up count). Reported: the median over rounds, the
+median of the per-round ratios, and the whole run (start-up included).
+After the last round every model has trained the same number of epochs and
+is scored by importance-weighted NLL with k = 500: `zoo.evaluation.iw_nll`
+for aezoo, pythae's own `get_nll(n_samples=500)` for pythae (the same
+estimator: log-mean-exp of log p(x|z) + log p(z) - log q(z|x)).
+
+Contenders:
+- `aezoo`: `zoo.build("vae", ...)`, `compile(optimizer=Adam(1e-3))` with
+  every other setting left to aezoo's defaults, `fit(x, batch_size=100)`.
+- `aezoo plain`: the same with `steps_per_execution=1, jit_compile=False`,
+  a plain Keras `compile` (aezoo's behaviour before it chose its own).
+- `pythae`: `pythae.models.VAE(VAEConfig(reconstruction_loss="bce"))`
+  trained by its `BaseTrainer` (Adam, lr 1e-3, batch 100): each epoch is the
+  trainer's own `train_step(epoch)` and scheduler step plus its keep-best
+  model copy, i.e. the body of `BaseTrainer.train` without its console
+  progress bar and metric printer (aezoo runs with `verbose=0`).
+
+Cores: `one` pins each worker to the same single CPU
+(`os.sched_setaffinity`) and sets one intra- and one inter-op thread
+(TensorFlow, PyTorch, OpenMP/BLAS); `all` leaves affinity and threads at
+their defaults.
+
+Needs the optional `peers` extra: `pip install -e ".[peers]"` (CPU torch and
+pythae; both install beside the pinned TensorFlow stack without changing it).
+
+Run: python -m bench.peers.training [--quick] [--nets mlp,conv] [--cores one,all]
+     [--epochs 100] [--other-epochs 20] [--rounds 10] [--contenders aezoo,pythae]
+     [--out DIR]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from bench.common import RESULTS, markdown_table, write_results
+
+NAME = "peers_training"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RESULT_PREFIX = "@@result "
+LATENT_DIM = 16
+BATCH_SIZE = 100
+LEARNING_RATE = 1e-3
+IW_SAMPLES = 500
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+# ------------------------------------------------------------------ data
+
+
+def binarized_mnist(examples=None, test_examples=None):
+    """Returns `(x_train, x_test)`: binarized mnist5k digits, NHWC float32."""
+    import zoo
+
+    x_train, _ = zoo.datasets.load("mnist5k", "train")
+    x_test, _ = zoo.datasets.load("mnist5k", "test")
+    x_train, x_test = zoo.datasets.binarize(x_train), zoo.datasets.binarize(x_test)
+    return x_train[:examples], x_test[:test_examples]
+
+
+def _result(payload):
+    print(RESULT_PREFIX + json.dumps(payload), flush=True)
+
+
+# --------------------------------------------------------------- workers
+
+
+class AezooWorker:
+    """An aezoo VAE trained by `fit`, epochs timed by a callback."""
+
+    def __init__(self, spec, x_train, x_test):
+        import keras
+        import tensorflow as tf
+
+        import zoo
+
+        if spec["threads"]:
+            tf.config.threading.set_intra_op_parallelism_threads(spec["threads"])
+            tf.config.threading.set_inter_op_parallelism_threads(spec["threads"])
+        keras.utils.set_random_seed(spec["seed"])
+        options = {"hidden_units": (512,)} if spec["net"] == "mlp" else {"filters": (32, 64)}
+        if spec.get("tiny"):
+            options = {"hidden_units": (32,)} if spec["net"] == "mlp" else {"filters": (4, 8)}
+        self.model = zoo.build("vae", input_shape=x_train.shape[1:], latent_dim=LATENT_DIM,
+                               backbone=spec["net"], likelihood="bernoulli", **options)
+        compile_options = {}
+        if spec["contender"] == "aezoo plain":
+            compile_options = {"steps_per_execution": 1, "jit_compile": False}
+        self.model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), **compile_options)
+        self.x_train, self.x_test = x_train, x_test
+        self.epochs_done = 0
+        self.keras = keras
+
+    def parameters(self):
+        return int(self.model.count_params())
+
+    def settings(self):
+        return {"steps_per_execution": int(getattr(self.model, "steps_per_execution", 1) or 1),
+                "jit_compile": bool(getattr(self.model, "jit_compile", False))}
+
+    def train(self, epochs):
+        times = []
+
+        class EpochTimer(self.keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                self.started = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                times.append(time.perf_counter() - self.started)
+
+        history = self.model.fit(self.x_train, batch_size=BATCH_SIZE,
+                                 epochs=self.epochs_done + epochs, initial_epoch=self.epochs_done,
+                                 shuffle=True, verbose=0, callbacks=[EpochTimer()])
+        self.epochs_done += epochs
+        return {"epoch_seconds": times, "loss": float(history.history["loss"][-1])}
+
+    def evaluate(self, seed):
+        import zoo
+
+        nll = zoo.evaluation.iw_nll(self.model, self.x_test, k=IW_SAMPLES, seed=seed)
+        return {"iw_nll": float(np.mean(nll)), "evaluator": "zoo.evaluation.iw_nll"}
+
+
+class PythaeWorker:
+    """A pythae VAE trained by pythae's `BaseTrainer`, one `train_step` per epoch."""
+
+    def __init__(self, spec, x_train, x_test):
+        import torch
+
+        if spec["threads"]:
+            torch.set_num_threads(spec["threads"])
+            torch.set_num_interop_threads(spec["threads"])
+        from pythae.data.datasets import BaseDataset
+        from pythae.models import VAE, VAEConfig
+        from pythae.trainers import BaseTrainer, BaseTrainerConfig
+        from pythae.trainers.training_callbacks import TrainingCallback
+
+        self.torch = torch
+        nchw = (1,) + x_train.shape[1:3]
+        config = VAEConfig(input_dim=nchw, latent_dim=LATENT_DIM, reconstruction_loss="bce")
+        torch.manual_seed(spec["seed"])
+        if spec["net"] == "conv":
+            encoder, decoder = _torch_conv_networks(spec.get("tiny", False))
+            model = VAE(config, encoder=encoder, decoder=decoder)
+        elif spec.get("tiny"):
+            encoder, decoder = _torch_mlp_networks(32)
+            model = VAE(config, encoder=encoder, decoder=decoder)
+        else:
+            model = VAE(config)  # pythae's default MLP: 784-512-16, 16-512-784
+        data = torch.from_numpy(np.ascontiguousarray(x_train.transpose(0, 3, 1, 2)))
+        self.x_test = torch.from_numpy(np.ascontiguousarray(x_test.transpose(0, 3, 1, 2)))
+        self.folder = tempfile.mkdtemp(prefix="pythae_")
+        training = BaseTrainerConfig(
+            output_dir=self.folder, num_epochs=10**6, learning_rate=LEARNING_RATE,
+            per_device_train_batch_size=BATCH_SIZE, per_device_eval_batch_size=BATCH_SIZE,
+            optimizer_cls="Adam", seed=spec["seed"], no_cuda=True)
+        self.trainer = BaseTrainer(model, BaseDataset(data, torch.zeros(len(data))),
+                                   training_config=training)
+        self.trainer.prepare_training()
+        # Silent, like aezoo's verbose=0: only the user callback list stays.
+        self.trainer.callback_handler.callbacks = [TrainingCallback()]
+        self.best_loss = float("inf")
+        self.epochs_done = 0
+
+    def parameters(self):
+        return int(sum(p.numel() for p in self.trainer.model.parameters()))
+
+    def settings(self):
+        return {"torch_threads": self.torch.get_num_threads()}
+
+    def train(self, epochs):
+        from copy import deepcopy
+
+        times = []
+        loss = None
+        for _ in range(epochs):
+            self.epochs_done += 1
+            started = time.perf_counter()
+            loss = self.trainer.train_step(self.epochs_done)
+            self.trainer._schedulers_step(loss)
+            if loss < self.best_loss:  # BaseTrainer.train keeps the best model on train loss
+                self.best_loss = loss
+                self.trainer._best_model = deepcopy(self.trainer.model)
+            times.append(time.perf_counter() - started)
+        return {"epoch_seconds": times, "loss": float(loss)}
+
+    def evaluate(self, seed):
+        self.torch.manual_seed(seed)
+        model = self.trainer.model.eval()
+        with self.torch.no_grad():
+            # pythae draws batch_size samples per pass: one pass of 500 samples each.
+            nll = -model.get_nll(self.x_test, n_samples=IW_SAMPLES, batch_size=IW_SAMPLES)
+        return {"iw_nll": float(nll), "evaluator": "pythae VAE.get_nll"}
+
+
+def _torch_conv_networks(tiny=False):
+    """aezoo's conv backbone (filters 32, 64; kernel 3) in PyTorch, as pythae networks."""
+    from pythae.models.base.base_utils import ModelOutput
+    from pythae.models.nn import BaseDecoder, BaseEncoder
+    from torch import nn
+
+    first, second = (4, 8) if tiny else (32, 64)
+
+    class ConvEncoder(BaseEncoder):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, first, 3, stride=2, padding=1), nn.ReLU(),
+                nn.Conv2d(first, second, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten())
+            self.embedding = nn.Linear(second * 49, LATENT_DIM)
+            self.log_var = nn.Linear(second * 49, LATENT_DIM)
+
+        def forward(self, x):
+            h = self.features(x)
+            return ModelOutput(embedding=self.embedding(h), log_covariance=self.log_var(h))
+
+    class ConvDecoder(BaseDecoder):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(
+                nn.Linear(LATENT_DIM, second * 49), nn.ReLU(), nn.Unflatten(1, (second, 7, 7)),
+                nn.ConvTranspose2d(second, first, 3, stride=2, padding=1, output_padding=1),
+                nn.ReLU(),
+                nn.ConvTranspose2d(first, first, 3, stride=2, padding=1, output_padding=1),
+                nn.ReLU(), nn.Conv2d(first, 1, 3, padding=1), nn.Sigmoid())
+
+        def forward(self, z):
+            return ModelOutput(reconstruction=self.layers(z))
+
+    return ConvEncoder(), ConvDecoder()
+
+
+def _torch_mlp_networks(units):
+    """pythae's default MLP with `units` hidden units (quick mode only)."""
+    from pythae.models.base.base_utils import ModelOutput
+    from pythae.models.nn import BaseDecoder, BaseEncoder
+    from torch import nn
+
+    class Encoder(BaseEncoder):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Sequential(nn.Flatten(), nn.Linear(784, units), nn.ReLU())
+            self.embedding = nn.Linear(units, LATENT_DIM)
+            self.log_var = nn.Linear(units, LATENT_DIM)
+
+        def forward(self, x):
+            h = self.hidden(x)
+            return ModelOutput(embedding=self.embedding(h), log_covariance=self.log_var(h))
+
+    class Decoder(BaseDecoder):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(nn.Linear(LATENT_DIM, units), nn.ReLU(),
+                                        nn.Linear(units, 784), nn.Sigmoid(),
+                                        nn.Unflatten(1, (1, 28, 28)))
+
+        def forward(self, z):
+            return ModelOutput(reconstruction=self.layers(z))
+
+    return Encoder(), Decoder()
+
+
+def worker_main(spec):
+    """Serves one contender: reads JSON commands on stdin, answers on stdout."""
+    x_train, x_test = binarized_mnist(spec.get("examples"), spec.get("test_examples"))
+    started = time.perf_counter()
+    worker = (PythaeWorker if spec["contender"] == "pythae" else AezooWorker)(
+        spec, x_train, x_test)
+    _result({"ready": True, "setup_seconds": time.perf_counter() - started,
+             "parameters": worker.parameters(), "settings": worker.settings(),
+             "examples": len(x_train), "affinity": sorted(os.sched_getaffinity(0))})
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["op"] == "train":
+            _result(worker.train(command["epochs"]))
+        elif command["op"] == "evaluate":
+            _result(worker.evaluate(command["seed"]))
+        else:
+            break
+
+
+# ----------------------------------------------------------- the driver
+
+
+class Contender:
+    """A worker process and the pipe to it."""
+
+    def __init__(self, spec, cpu, log_folder):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
+        if spec["threads"]:
+            env.update({name: str(spec["threads"]) for name in THREAD_VARIABLES})
+        self.name = spec["contender"]
+        log_name = f"{spec['net']}-{spec['cores']}-{self.name.replace(' ', '_')}.log"
+        self.log = open(os.path.join(log_folder, log_name), "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.peers.training", "--worker", json.dumps(spec)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=REPO,
+            env=env, preexec_fn=(lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None
+            else None)
+        self.info = self._read()
+
+    def _read(self):
+        for line in self.process.stdout:
+            if line.startswith(RESULT_PREFIX):
+                return json.loads(line[len(RESULT_PREFIX):])
+        self.log.flush()
+        raise RuntimeError(f"worker {self.name!r} stopped; see {self.log.name}")
+
+    def ask(self, **command):
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.write(json.dumps({"op": "quit"}) + "\n")
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+        self.log.close()
+
+
+def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=False, seed=0):
+    """Trains every contender for `epochs` in `rounds` interleaved rounds; returns a row."""
+    threads = 1 if cores == "one" else 0
+    cpu = max(os.sched_getaffinity(0)) if cores == "one" else None
+    base = {"net": net, "cores": cores, "threads": threads, "seed": seed}
+    if quick:
+        base.update(examples=400, test_examples=20, tiny=True)
+    workers = {}
+    try:
+        for name in contenders:
+            workers[name] = Contender({**base, "contender": name}, cpu, log_folder)
+        per_round = [epochs // rounds + (1 if r < epochs % rounds else 0) for r in range(rounds)]
+        rates = {name: [] for name in contenders}
+        epoch_seconds = {name: [] for name in contenders}
+        losses = {}
+        for r, round_epochs in enumerate(per_round):
+            # Alternate who goes first, so that no contender always follows the same one.
+            order = list(contenders) if r % 2 == 0 else list(reversed(contenders))
+            for name in order:
+                answer = workers[name].ask(op="train", epochs=round_epochs)
+                seconds = answer["epoch_seconds"]
+                epoch_seconds[name] += seconds
+                rates[name].append(workers[name].info["examples"] / float(np.median(seconds)))
+                losses[name] = answer["loss"]
+            print(f"[peers] {net}/{cores} round {r + 1}/{rounds}: " + ", ".join(
+                f"{n} {rates[n][-1]:.0f}/s" for n in contenders), flush=True)
+        quality = {name: workers[name].ask(op="evaluate", seed=seed) for name in contenders}
+    finally:
+        for worker in workers.values():
+            worker.close()
+    examples = workers[contenders[0]].info["examples"]
+    row = {"net": net, "cores": cores, "epochs": epochs, "rounds": rounds,
+           "examples": examples, "batch_size": BATCH_SIZE, "contenders": {}}
+    for name in contenders:
+        info = workers[name].info
+        row["contenders"][name] = {
+            "samples_per_s": float(np.median(rates[name])), "round_rates": rates[name],
+            "epoch_seconds": epoch_seconds[name], "final_loss": losses[name],
+            "setup_seconds": info["setup_seconds"], "parameters": info["parameters"],
+            "settings": info["settings"], "affinity": info["affinity"],
+            # Start-up, every epoch, and the other contenders' time in between excluded.
+            "whole_run_samples_per_s": examples * epochs / (
+                info["setup_seconds"] + sum(epoch_seconds[name])),
+            **quality[name]}
+    for name in contenders:
+        if name == "pythae":
+            continue
+        ratios = [a / b for a, b in zip(rates[name], rates["pythae"], strict=True)]
+        row["contenders"][name]["ratio_to_pythae"] = float(np.median(ratios))
+        row["contenders"][name]["ratio_to_pythae_p25_p75"] = [
+            float(v) for v in np.percentile(ratios, [25, 75])]
+        row["contenders"][name]["iw_nll_minus_pythae"] = (
+            row["contenders"][name]["iw_nll"] - row["contenders"]["pythae"]["iw_nll"])
+    return row
+
+
+def run(nets=("mlp", "conv"), cores=("one", "all"), epochs=100, other_epochs=20, rounds=10,
+        contenders=("aezoo", "aezoo plain", "pythae"), quick=False, out_dir=None):
+    """Measures every (net, cores) configuration; writes `peers_training.{json,md}`."""
+    import pythae
+    import torch
+
+    rows = []
+    with tempfile.TemporaryDirectory() as log_folder:
+        for net in nets:
+            for core in cores:
+                n_epochs = epochs if (net, core) == ("mlp", "one") else other_epochs
+                rows.append(run_configuration(net, core, list(contenders), n_epochs,
+                                              min(rounds, n_epochs), log_folder, quick))
+    headline = next((r for r in rows if (r["net"], r["cores"]) == ("mlp", "one")), rows[0])
+    payload = {"quick": quick, "rows": rows, "iw_samples": IW_SAMPLES,
+               "learning_rate": LEARNING_RATE,
+               "versions": {"torch": torch.__version__,
+                            "pythae": getattr(pythae, "__version__", _version("pythae")),
+                            "tensorflow": _version("tensorflow"), "keras": _version("keras")},
+               "headline": {"net": headline["net"], "cores": headline["cores"],
+                            "epochs": headline["epochs"],
+                            "ratio_to_pythae": headline["contenders"]["aezoo"]["ratio_to_pythae"],
+                            "iw_nll_minus_pythae":
+                                headline["contenders"]["aezoo"]["iw_nll_minus_pythae"]}}
+    kwargs = {"out_dir": out_dir} if out_dir else {}
+    write_results(NAME, payload, markdown(payload), **kwargs)
+    return payload
+
+
+def _version(package):
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def markdown(payload):
+    """Returns the markdown report of a peers payload."""
+    table = []
+    for row in payload["rows"]:
+        for name, c in row["contenders"].items():
+            settings = ", ".join(f"{k}={v}" for k, v in c["settings"].items())
+            spread = c.get("ratio_to_pythae_p25_p75")
+            cores = "one core" if row["cores"] == "one" else "all cores"
+            table.append({
+                "config": f"{row['net']}, {cores}",
+                "contender": name, "settings": settings, "parameters": c["parameters"],
+                "epochs": row["epochs"], "samples_per_s": c["samples_per_s"],
+                "ratio": c.get("ratio_to_pythae", ""),
+                "spread": f"{spread[0]:.2f}-{spread[1]:.2f}" if spread else "",
+                "whole": c["whole_run_samples_per_s"], "setup": c["setup_seconds"],
+                "iw_nll": c["iw_nll"], "gap": c.get("iw_nll_minus_pythae", "")})
+    body = markdown_table(table, [
+        ("config", "net, cores"), ("contender", "contender"), ("settings", "settings"),
+        ("parameters", "parameters"), ("epochs", "epochs"),
+        ("samples_per_s", "samples/s (median of rounds)"), ("ratio", "/ pythae (median)"),
+        ("spread", "per-round p25-p75"), ("whole", "samples/s incl. start-up"),
+        ("setup", "start-up s"), ("iw_nll", f"IW-NLL k={payload['iw_samples']}, nats"),
+        ("gap", "IW-NLL - pythae")])
+    h = payload["headline"]
+    versions = ", ".join(f"{k} {v}" for k, v in payload["versions"].items())
+    return (f"# Training speed against pythae (binarized mnist5k, batch {BATCH_SIZE}, "
+            f"Adam {payload['learning_rate']:g})\n\n{body}\n\n"
+            f"Headline ({h['net']}, {h['cores']} core, {h['epochs']} epochs): aezoo / pythae "
+            f"throughput {h['ratio_to_pythae']:.2f} (target >= 1.0, aim 1.25), IW-NLL difference "
+            f"{h['iw_nll_minus_pythae']:+.2f} nats (target <= +0.5). Every contender runs in "
+            "its own process, rounds interleaved; a round's rate is the examples over its "
+            "median epoch time. `aezoo` uses the defaults of `compile`; `aezoo plain` a plain "
+            "Keras compile (`steps_per_execution=1`, no XLA). pythae runs its `BaseTrainer` "
+            "epoch (`train_step`) without the console progress bar; IW-NLL by its "
+            f"`get_nll`. {versions}.\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--nets", default="mlp,conv")
+    parser.add_argument("--cores", default="one,all")
+    parser.add_argument("--epochs", type=int, default=100,
+                        help="epochs of the headline run (mlp, one core)")
+    parser.add_argument("--other-epochs", type=int, default=20,
+                        help="epochs of the other runs (conv; all cores)")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--contenders", default="aezoo,aezoo plain,pythae")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny networks, 400 examples, 2 epochs: checks that it runs")
+    parser.add_argument("--out", default=None, help="results folder (default bench/results)")
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker_main(json.loads(args.worker))
+    contenders = tuple(c for c in args.contenders.split(",") if c)
+    if "pythae" not in contenders or "aezoo" not in contenders:
+        raise SystemExit(f"--contenders needs 'aezoo' and 'pythae'. Received: {args.contenders}")
+    if args.quick:
+        args.epochs = args.other_epochs = args.rounds = 2
+    return run(tuple(args.nets.split(",")), tuple(args.cores.split(",")), args.epochs,
+               args.other_epochs, args.rounds, contenders, args.quick, args.out or RESULTS)
+
+
+if __name__ == "__main__":
+    main()
