@@ -37,6 +37,7 @@ _LAZY_FUNCTIONS = {
     "list_presets": "zoo.hub",
     "load": "zoo.hub",
     "preset_info": "zoo.hub",
+    "save_preset": "zoo.hub",
     "train": "zoo.training",
 }
 

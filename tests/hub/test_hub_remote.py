@@ -48,9 +48,12 @@ def test_url_round_trip_is_cached_and_loads_offline(published, cache, digits):
         url = f"{base}/tiny_ae"
         lines = []
         loaded = remote.load_url(url, sha256=preset["sha256"], progress=lines.append)
+        by_zoo_load = zoo.load(url, sha256=preset["sha256"])  # the public entry point
     np.testing.assert_array_equal(np.asarray(loaded.reconstruct(x)),
                                   np.asarray(model.reconstruct(x)))
     np.testing.assert_array_equal(np.asarray(loaded.encode(x)), np.asarray(model.encode(x)))
+    np.testing.assert_array_equal(np.asarray(by_zoo_load.reconstruct(x)),
+                                  np.asarray(model.reconstruct(x)))
     assert any("model.keras" in line for line in lines)  # progress was shown
     cached = remote.cache_path(url)
     assert cached.startswith(str(cache))

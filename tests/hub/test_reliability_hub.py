@@ -23,8 +23,8 @@ from zoo.hub import remote
 
 
 def load(url, **options):
-    """What a user calls (`zoo.load(url)`), quiet."""
-    return remote.load_url(url, progress=False, **options)
+    """What a user calls: `zoo.load(url)`."""
+    return zoo.load(url, **options)
 
 
 @pytest.fixture(scope="module")

@@ -466,30 +466,6 @@ def save_preset(model, folder, name=None, *, variant=None, backbone=None, recipe
     return {**preset, "sha256": sha256_bytes(text.encode()), "folder": folder}
 
 
-def deserialize(path):
-    """Loads a verified `.keras` file with `safe_mode=True` (no Python code in the file)."""
-    import zipfile
-
-    from zoo import quiet
-
-    quiet.import_tensorflow()
-    import keras
-
-    import zoo
-
-    zoo.list_models()  # registers every variant class before deserializing
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a valid .keras file: not a zip archive.")
-    try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
-    except ValueError as error:
-        if "unsafe" in str(error) or "safe_mode" in str(error) or "Lambda" in str(error):
-            raise ValueError(f"Refusing to load {path}: it needs unsafe deserialization (e.g. "
-                             "a Lambda layer holding Python code), and aezoo loads with "
-                             "safe_mode=True only.") from None
-        raise
-
-
 def load_folder(folder, sha256=None):
     """Verifies a preset folder (every file's size and sha256), then loads its model.
 
@@ -500,5 +476,7 @@ def load_folder(folder, sha256=None):
     Returns:
         The model (uncompiled), with safe_mode on.
     """
+    from zoo.hub.loading import deserialize
+
     preset = read_preset(folder, verify=True, sha256=sha256)
     return deserialize(os.path.join(preset["folder"], MODEL_FILE))

@@ -24,11 +24,44 @@ MAX_FILE_BYTES = 5_000_000
 _CHUNK = 1 << 20
 
 
-def saved_models_dir():
-    """Returns the folder holding `manifest.json`: `$AEZOO_SAVED_MODELS` or the repo's."""
+SAVED_MODELS_ENV = "AEZOO_SAVED_MODELS"
+
+
+def _checkout_saved_models():
+    """The repository's `saved_models/` beside `zoo/`, or None when installed from a wheel."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    default = os.path.join(os.path.dirname(package), "saved_models")
-    return os.environ.get("AEZOO_SAVED_MODELS", default)
+    checkout = os.path.join(os.path.dirname(package), "saved_models")
+    return checkout if os.path.isfile(os.path.join(checkout, MANIFEST_NAME)) else None
+
+
+def saved_models_dir():
+    """Returns the folder holding `manifest.json` that presets are read from.
+
+    `$AEZOO_SAVED_MODELS` if set; else the repository's `saved_models/` (a
+    source checkout, the source of truth); else the copy the wheel ships
+    inside the package (`zoo/saved_models/`).
+    """
+    if os.environ.get(SAVED_MODELS_ENV):
+        return os.environ[SAVED_MODELS_ENV]
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return _checkout_saved_models() or os.path.join(package, "saved_models")
+
+
+def writable_saved_models_dir():
+    """Returns where new presets are written: `$AEZOO_SAVED_MODELS` or the repository's.
+
+    Never the copy inside an installed package (site-packages): from a wheel,
+    without a checkout, `$AEZOO_SAVED_MODELS` must name the folder.
+    """
+    if os.environ.get(SAVED_MODELS_ENV):
+        return os.environ[SAVED_MODELS_ENV]
+    checkout = _checkout_saved_models()
+    if checkout is None:
+        raise ValueError("Writing a preset needs the repository's saved_models/ or "
+                         f"${SAVED_MODELS_ENV}: this aezoo is installed from a wheel, and "
+                         "presets are never written into site-packages. Received: "
+                         f"{SAVED_MODELS_ENV} unset")
+    return checkout
 
 
 def sha256_file(path):
@@ -69,8 +102,8 @@ def list_presets():
 
 def unknown_preset(name):
     return ValueError(
-        f"Unknown preset. Expected one of {list_presets()} or a path to a .keras file. "
-        f"Received: {name!r}"
+        f"Unknown preset. Expected one of {list_presets()}, a path to a .keras file or a "
+        f"preset folder, or a file:// or http(s):// URL of a preset folder. Received: {name!r}"
     )
 
 

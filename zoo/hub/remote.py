@@ -386,5 +386,7 @@ def load_url(url, sha256=None, progress=None, refresh=False):
     Example:
     >>> model = load_url("http://127.0.0.1:8000/my_ae", sha256="3f0c...")
     """
+    from zoo.hub.loading import deserialize
+
     preset = fetch(url, sha256=sha256, progress=progress, refresh=refresh)
-    return preset_folder.deserialize(os.path.join(preset["folder"], preset_folder.MODEL_FILE))
+    return deserialize(os.path.join(preset["folder"], preset_folder.MODEL_FILE))

@@ -17,9 +17,9 @@ from zoo.hub.manifest import (
     FIGURE_FILE,
     MAX_FILE_BYTES,
     MODEL_FILE,
-    saved_models_dir,
     sha256_file,
     update_manifest,
+    writable_saved_models_dir,
 )
 
 
@@ -49,14 +49,15 @@ def write_preset(name, model, variant, backbone, dataset, recipe, preprocessing=
         preprocessing: str. `"none"` or `"binarize"`. Defaults to `"none"`.
         latent_dim: int or None. Latent size (PCA baseline components).
         root: str or None. Folder of `manifest.json`. Defaults to
-            `saved_models_dir()`.
+            `writable_saved_models_dir()` (the repository's or
+            `$AEZOO_SAVED_MODELS`, never site-packages).
 
     Returns:
         The manifest entry (a dict).
     """
     if not re.fullmatch(r"[a-z0-9_]+", name or ""):
         raise ValueError(f"Preset names use lowercase letters, digits and '_'. Received: {name!r}")
-    root = root or saved_models_dir()
+    root = root or writable_saved_models_dir()
     metrics = evaluation.measure(model, dataset, preprocessing)
     kind = cards.figure_kind(model, dataset)
     x_test, y_test = datasets.load(dataset, "test")

@@ -134,6 +134,8 @@ def train(recipe, run_dir=None, out=None, preset=None, overwrite=False, strategy
     run_dir = run_dir or default_run_dir(recipe)
     target = atomic.check_writable_target(out, overwrite) if out else None
     atomic.check_writable_target(run_dir, overwrite=True)
+    if preset:  # fail before training, not after: never into site-packages
+        atomic.check_writable_target(hub.writable_saved_models_dir(), overwrite=True)
     kind = recipe.kind
     tf_strategy = distribute.strategy(strategy, devices)
     chief, task = worker_role(strategy)
