@@ -14,37 +14,30 @@ _BACKBONES = {}
 _KINDS = {}
 
 
-def register_variant(name):
-    """Class decorator adding an `Autoencoder` subclass under `name`."""
+def _registering(table, name, attribute, instance):
+    """A class decorator naming the class (`attribute`) and filing it (or one instance)."""
 
     def decorate(cls):
-        cls.variant_name = name
-        _VARIANTS[name] = cls
+        setattr(cls, attribute, name)
+        table[name] = cls() if instance else cls
         return cls
 
     return decorate
+
+
+def register_variant(name):
+    """Class decorator adding an `Autoencoder` subclass under `name`."""
+    return _registering(_VARIANTS, name, "variant_name", instance=False)
 
 
 def register_backbone(name):
-    """Class decorator adding a `Backbone` subclass under `name`."""
-
-    def decorate(cls):
-        cls.name = name
-        _BACKBONES[name] = cls()
-        return cls
-
-    return decorate
+    """Class decorator adding a `Backbone` subclass (one instance) under `name`."""
+    return _registering(_BACKBONES, name, "name", instance=True)
 
 
 def register_model_kind(name):
     """Class decorator adding a trainable model kind (not an autoencoder) under `name`."""
-
-    def decorate(cls):
-        cls.name = name
-        _KINDS[name] = cls()
-        return cls
-
-    return decorate
+    return _registering(_KINDS, name, "name", instance=True)
 
 
 class AutoencoderKind:
