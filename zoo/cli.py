@@ -46,8 +46,12 @@ def main(argv=None):
     """Entry point of the `aezoo` console script; returns the exit status."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = parser().parse_args(argv)
+    from zoo import quiet
+
     try:
-        return args.run(args) or 0
+        # TensorFlow's C++ start-up lines never reach the terminal (AEZOO_DEBUG=1 shows them).
+        with quiet.filtered_stderr():
+            return args.run(args) or 0
     except USER_ERRORS as error:
         if os.environ.get("AEZOO_DEBUG"):
             raise
