@@ -13,18 +13,21 @@ Same data, network, objective and optimizer on both sides:
   analytic KL, mean over the batch; Adam, learning rate 1e-3, batch 100,
   shuffled every epoch; default compile / trainer settings otherwise.
 
-Each contender lives in its own worker process (its own thread pools), built
-once, then trained in rounds: every round each contender trains the next
-`epochs / rounds` epochs in turn (aezoo, [aezoo plain,] pythae, aezoo, ...),
-so that load from other processes hits all alike. A round's rate is
-4,000 samples over its median epoch time (steady state: XLA compilation and
-pythae's start-up sit in the first epoch or before it; the per-epoch data
-shuffling and iterator set-up count). Reported: the median over rounds, the
-median of the per-round ratios, and the whole run (start-up included).
-After the last round every model has trained the same number of epochs and
-is scored by importance-weighted NLL with k = 500: `zoo.evaluation.iw_nll`
-for aezoo, pythae's own `get_nll(n_samples=500)` for pythae (the same
-estimator: log-mean-exp of log p(x|z) + log p(z) - log q(z|x)).
+Each contender lives in its own worker process (its own thread pools) and
+makes one training call for the whole run, as a user would: aezoo one
+`fit(x, batch_size=100, epochs=E)`, pythae one `BaseTrainer.train()`. An
+epoch-end callback pauses the call between rounds, so the contenders take
+turns round by round (aezoo, [aezoo plain,] pythae, then the reverse order),
+and load from other processes hits all alike. A round's rate is 4,000
+samples over its median epoch time (steady state: XLA compilation and
+pythae's start-up sit in the first epoch or before it; per-epoch shuffling
+and iterator set-up count). Reported: the median over rounds, the median of
+the per-round ratios, and the whole run (start-up, compilation and the whole
+training call, pauses excluded). After the last round every model has
+trained the same number of epochs and is scored by importance-weighted NLL
+with k = 500: `zoo.evaluation.iw_nll` for aezoo, pythae's own
+`get_nll(n_samples=500)` for pythae (the same estimator: log-mean-exp of
+log p(x|z) + log p(z) - log q(z|x)).
 
 Contenders:
 - `aezoo`: `zoo.build("vae", ...)`, `compile(optimizer=Adam(1e-3))` with
@@ -32,10 +35,10 @@ Contenders:
 - `aezoo plain`: the same with `steps_per_execution=1, jit_compile=False`,
   a plain Keras `compile` (aezoo's behaviour before it chose its own).
 - `pythae`: `pythae.models.VAE(VAEConfig(reconstruction_loss="bce"))`
-  trained by its `BaseTrainer` (Adam, lr 1e-3, batch 100): each epoch is the
-  trainer's own `train_step(epoch)` and scheduler step plus its keep-best
-  model copy, i.e. the body of `BaseTrainer.train` without its console
-  progress bar and metric printer (aezoo runs with `verbose=0`).
+  trained by its `BaseTrainer` (Adam, lr 1e-3, batch 100) with its default
+  callbacks (progress bar, metric printer); its epoch is timed from the
+  epoch-begin to the log hook (checkpoint copy and logging included).
+  Both sides print progress at their default verbosity into the worker log.
 
 Cores: `one` pins each worker to the same single CPU
 (`os.sched_setaffinity`) and sets one intra- and one inter-op thread
@@ -86,15 +89,48 @@ def binarized_mnist(examples=None, test_examples=None):
     return x_train[:examples], x_test[:test_examples]
 
 
-def _result(payload):
-    print(RESULT_PREFIX + json.dumps(payload), flush=True)
+def _result(channel, payload):
+    channel.write(RESULT_PREFIX + json.dumps(payload) + "\n")
+    channel.flush()
 
 
 # --------------------------------------------------------------- workers
 
 
+class RoundPauses:
+    """Times epochs and, after each round but the last, waits for the driver's go-ahead.
+
+    Each contender makes one training call for the whole run (`fit(epochs=...)`,
+    `BaseTrainer.train()`), as a user would; the pause between rounds happens
+    outside the timed epochs.
+    """
+
+    def __init__(self, rounds, channel):
+        self.rounds = list(rounds)
+        self.channel = channel
+        self.times = []
+        self.loss = None
+        self.started = None
+        self.paused = 0.0
+
+    def epoch_begin(self):
+        self.started = time.perf_counter()
+
+    def epoch_end(self, loss):
+        self.times.append(time.perf_counter() - self.started)
+        self.loss = loss
+        if len(self.times) == self.rounds[0]:
+            self.rounds.pop(0)
+            _result(self.channel, {"epoch_seconds": self.times, "loss": float(self.loss)})
+            self.times = []
+            if self.rounds:
+                paused = time.perf_counter()
+                _wait(("train",))
+                self.paused += time.perf_counter() - paused
+
+
 class AezooWorker:
-    """An aezoo VAE trained by `fit`, epochs timed by a callback."""
+    """An aezoo VAE: `compile(optimizer=Adam(1e-3))` and one `fit` call."""
 
     def __init__(self, spec, x_train, x_test):
         import keras
@@ -116,31 +152,26 @@ class AezooWorker:
             compile_options = {"steps_per_execution": 1, "jit_compile": False}
         self.model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), **compile_options)
         self.x_train, self.x_test = x_train, x_test
-        self.epochs_done = 0
         self.keras = keras
 
     def parameters(self):
         return int(self.model.count_params())
 
-    def settings(self):
+    def settings_after(self):
         return {"steps_per_execution": int(getattr(self.model, "steps_per_execution", 1) or 1),
                 "jit_compile": bool(getattr(self.model, "jit_compile", False))}
 
-    def train(self, epochs):
-        times = []
-
-        class EpochTimer(self.keras.callbacks.Callback):
+    def train(self, pauses):
+        class Pauses(self.keras.callbacks.Callback):
             def on_epoch_begin(self, epoch, logs=None):
-                self.started = time.perf_counter()
+                pauses.epoch_begin()
 
             def on_epoch_end(self, epoch, logs=None):
-                times.append(time.perf_counter() - self.started)
+                pauses.epoch_end(logs["loss"])
 
-        history = self.model.fit(self.x_train, batch_size=BATCH_SIZE,
-                                 epochs=self.epochs_done + epochs, initial_epoch=self.epochs_done,
-                                 shuffle=True, verbose=0, callbacks=[EpochTimer()])
-        self.epochs_done += epochs
-        return {"epoch_seconds": times, "loss": float(history.history["loss"][-1])}
+        # Default verbosity: the progress bar goes to the worker's log.
+        self.model.fit(self.x_train, batch_size=BATCH_SIZE, epochs=sum(pauses.rounds),
+                       callbacks=[Pauses()])
 
     def evaluate(self, seed):
         import zoo
@@ -149,8 +180,9 @@ class AezooWorker:
         return {"iw_nll": float(np.mean(nll)), "evaluator": "zoo.evaluation.iw_nll"}
 
 
+
 class PythaeWorker:
-    """A pythae VAE trained by pythae's `BaseTrainer`, one `train_step` per epoch."""
+    """A pythae VAE trained by one `BaseTrainer.train()` call (its default callbacks)."""
 
     def __init__(self, spec, x_train, x_test):
         import torch
@@ -161,7 +193,6 @@ class PythaeWorker:
         from pythae.data.datasets import BaseDataset
         from pythae.models import VAE, VAEConfig
         from pythae.trainers import BaseTrainer, BaseTrainerConfig
-        from pythae.trainers.training_callbacks import TrainingCallback
 
         self.torch = torch
         nchw = (1,) + x_train.shape[1:3]
@@ -178,47 +209,44 @@ class PythaeWorker:
         data = torch.from_numpy(np.ascontiguousarray(x_train.transpose(0, 3, 1, 2)))
         self.x_test = torch.from_numpy(np.ascontiguousarray(x_test.transpose(0, 3, 1, 2)))
         self.folder = tempfile.mkdtemp(prefix="pythae_")
-        training = BaseTrainerConfig(
-            output_dir=self.folder, num_epochs=10**6, learning_rate=LEARNING_RATE,
+        self.training = BaseTrainerConfig(
+            output_dir=self.folder, num_epochs=1, learning_rate=LEARNING_RATE,
             per_device_train_batch_size=BATCH_SIZE, per_device_eval_batch_size=BATCH_SIZE,
             optimizer_cls="Adam", seed=spec["seed"], no_cuda=True)
-        self.trainer = BaseTrainer(model, BaseDataset(data, torch.zeros(len(data))),
-                                   training_config=training)
-        self.trainer.prepare_training()
-        # Silent, like aezoo's verbose=0: only the user callback list stays.
-        self.trainer.callback_handler.callbacks = [TrainingCallback()]
-        self.best_loss = float("inf")
-        self.epochs_done = 0
+        self.model = model
+        self.dataset = BaseDataset(data, torch.zeros(len(data)))
+        self.BaseTrainer = BaseTrainer
 
     def parameters(self):
-        return int(sum(p.numel() for p in self.trainer.model.parameters()))
+        return int(sum(p.numel() for p in self.model.parameters()))
 
-    def settings(self):
+    def settings_after(self):
         return {"torch_threads": self.torch.get_num_threads()}
 
-    def train(self, epochs):
-        from copy import deepcopy
+    def train(self, pauses):
+        from pythae.trainers.training_callbacks import TrainingCallback
 
-        times = []
-        loss = None
-        for _ in range(epochs):
-            self.epochs_done += 1
-            started = time.perf_counter()
-            loss = self.trainer.train_step(self.epochs_done)
-            self.trainer._schedulers_step(loss)
-            if loss < self.best_loss:  # BaseTrainer.train keeps the best model on train loss
-                self.best_loss = loss
-                self.trainer._best_model = deepcopy(self.trainer.model)
-            times.append(time.perf_counter() - started)
-        return {"epoch_seconds": times, "loss": float(loss)}
+        class Pauses(TrainingCallback):
+            def on_epoch_begin(self, training_config, **kwargs):
+                pauses.epoch_begin()
+
+            def on_log(self, training_config, logs, **kwargs):  # the epoch's last hook
+                pauses.epoch_end(logs["train_epoch_loss"])
+
+        self.training.num_epochs = sum(pauses.rounds)
+        trainer = self.BaseTrainer(self.model, self.dataset, training_config=self.training,
+                                   callbacks=[Pauses()])
+        trainer.train()
+        self.model = trainer.model
 
     def evaluate(self, seed):
         self.torch.manual_seed(seed)
-        model = self.trainer.model.eval()
+        model = self.model.eval()
         with self.torch.no_grad():
             # pythae draws batch_size samples per pass: one pass of 500 samples each.
             nll = -model.get_nll(self.x_test, n_samples=IW_SAMPLES, batch_size=IW_SAMPLES)
         return {"iw_nll": float(nll), "evaluator": "pythae VAE.get_nll"}
+
 
 
 def _torch_conv_networks(tiny=False):
@@ -288,23 +316,35 @@ def _torch_mlp_networks(units):
     return Encoder(), Decoder()
 
 
+def _wait(expected):
+    line = sys.stdin.readline()
+    command = json.loads(line) if line else {"op": "quit"}
+    if command["op"] not in expected:
+        raise SystemExit(0)
+    return command
+
+
 def worker_main(spec):
-    """Serves one contender: reads JSON commands on stdin, answers on stdout."""
+    """Serves one contender: waits for "train" between rounds, then for "evaluate"."""
+    # Results travel on the original stdout; everything the libraries print goes to the log.
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     x_train, x_test = binarized_mnist(spec.get("examples"), spec.get("test_examples"))
     started = time.perf_counter()
     worker = (PythaeWorker if spec["contender"] == "pythae" else AezooWorker)(
         spec, x_train, x_test)
-    _result({"ready": True, "setup_seconds": time.perf_counter() - started,
-             "parameters": worker.parameters(), "settings": worker.settings(),
-             "examples": len(x_train), "affinity": sorted(os.sched_getaffinity(0))})
-    for line in sys.stdin:
-        command = json.loads(line)
-        if command["op"] == "train":
-            _result(worker.train(command["epochs"]))
-        elif command["op"] == "evaluate":
-            _result(worker.evaluate(command["seed"]))
-        else:
-            break
+    _result(channel, {"ready": True, "setup_seconds": time.perf_counter() - started,
+                      "parameters": worker.parameters(), "examples": len(x_train),
+                      "affinity": sorted(os.sched_getaffinity(0))})
+    _wait(("train",))
+    pauses = RoundPauses(spec["rounds"], channel)
+    started = time.perf_counter()
+    worker.train(pauses)
+    seconds = time.perf_counter() - started - pauses.paused
+    command = _wait(("evaluate",))
+    _result(channel, {**worker.evaluate(command["seed"]), "settings": worker.settings_after(),
+                      "train_call_seconds": seconds})
+    _wait(("quit",))
 
 
 # ----------------------------------------------------------- the driver
@@ -341,9 +381,12 @@ class Contender:
 
     def close(self):
         if self.process.poll() is None:
-            self.process.stdin.write(json.dumps({"op": "quit"}) + "\n")
-            self.process.stdin.close()
-            self.process.wait(timeout=60)
+            try:
+                self.process.stdin.write(json.dumps({"op": "quit"}) + "\n")
+                self.process.stdin.close()
+                self.process.wait(timeout=60)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
         self.log.close()
 
 
@@ -351,22 +394,22 @@ def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=
     """Trains every contender for `epochs` in `rounds` interleaved rounds; returns a row."""
     threads = 1 if cores == "one" else 0
     cpu = max(os.sched_getaffinity(0)) if cores == "one" else None
-    base = {"net": net, "cores": cores, "threads": threads, "seed": seed}
+    per_round = [epochs // rounds + (1 if r < epochs % rounds else 0) for r in range(rounds)]
+    base = {"net": net, "cores": cores, "threads": threads, "seed": seed, "rounds": per_round}
     if quick:
         base.update(examples=400, test_examples=20, tiny=True)
     workers = {}
     try:
         for name in contenders:
             workers[name] = Contender({**base, "contender": name}, cpu, log_folder)
-        per_round = [epochs // rounds + (1 if r < epochs % rounds else 0) for r in range(rounds)]
         rates = {name: [] for name in contenders}
         epoch_seconds = {name: [] for name in contenders}
         losses = {}
-        for r, round_epochs in enumerate(per_round):
+        for r in range(rounds):
             # Alternate who goes first, so that no contender always follows the same one.
             order = list(contenders) if r % 2 == 0 else list(reversed(contenders))
             for name in order:
-                answer = workers[name].ask(op="train", epochs=round_epochs)
+                answer = workers[name].ask(op="train")
                 seconds = answer["epoch_seconds"]
                 epoch_seconds[name] += seconds
                 rates[name].append(workers[name].info["examples"] / float(np.median(seconds)))
@@ -386,10 +429,10 @@ def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=
             "samples_per_s": float(np.median(rates[name])), "round_rates": rates[name],
             "epoch_seconds": epoch_seconds[name], "final_loss": losses[name],
             "setup_seconds": info["setup_seconds"], "parameters": info["parameters"],
-            "settings": info["settings"], "affinity": info["affinity"],
-            # Start-up, every epoch, and the other contenders' time in between excluded.
+            "affinity": info["affinity"],
+            # Start-up and the whole training call, the pauses between rounds excluded.
             "whole_run_samples_per_s": examples * epochs / (
-                info["setup_seconds"] + sum(epoch_seconds[name])),
+                info["setup_seconds"] + quality[name]["train_call_seconds"]),
             **quality[name]}
     for name in contenders:
         if name == "pythae":
@@ -471,7 +514,7 @@ def markdown(payload):
             "its own process, rounds interleaved; a round's rate is the examples over its "
             "median epoch time. `aezoo` uses the defaults of `compile`; `aezoo plain` a plain "
             "Keras compile (`steps_per_execution=1`, no XLA). pythae runs its `BaseTrainer` "
-            "epoch (`train_step`) without the console progress bar; IW-NLL by its "
+            "`train()` with its default callbacks; IW-NLL by its "
             f"`get_nll`. {versions}.\n")
 
 
