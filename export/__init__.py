@@ -14,6 +14,7 @@ True
 """
 
 from export.common import ENDPOINTS, FORMATS, QUANTIZE_MODES
+from export.detector import ExportedDetector, load_detector
 from export.exporter import (
     ConversionError,
     ExportReport,
@@ -30,10 +31,12 @@ __all__ = [
     "FORMATS",
     "QUANTIZE_MODES",
     "ExportReport",
+    "ExportedDetector",
     "ParityError",
     "Runtime",
     "VerifyReport",
     "export_model",
+    "load_detector",
     "load_runtime",
     "verify",
 ]

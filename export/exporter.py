@@ -102,7 +102,8 @@ def _tensor_entry(name, shape, dtype):
 
 def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOINTS,
                  quantize=None, representative_data=None, overwrite=False,
-                 opset=common.DEFAULT_OPSET, metadata=None, strict=True, progress=None):
+                 opset=common.DEFAULT_OPSET, metadata=None, strict=True, progress=None,
+                 detector=None):
     """Exports a model's endpoints to SavedModel, LiteRT and ONNX, verified.
 
     Builds everything in a temporary sibling folder, runs every artifact in
@@ -132,6 +133,11 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
             misses its tolerance or holds a forbidden op. With `False`, the
             export is written and the failures recorded. Defaults to `True`.
         progress: callable or None. Receives one line per artifact.
+        detector: dict or None. An anomaly detector's calibration (`threshold`,
+            input `scaling`, ...; see `zoo.detectors.AnomalyDetector.export`),
+            written to the manifest under `"detector"` so that
+            `export.load_detector` flags anomalies without TensorFlow. Needs
+            the `score` endpoint. Defaults to `None`.
 
     Returns:
         An `ExportReport`.
@@ -145,6 +151,11 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
     formats = common.check_choices("formats", formats, common.FORMATS)
     endpoints = common.check_choices("endpoints", endpoints, common.ENDPOINTS)
     quantize = common.check_quantize(quantize)
+    if detector is not None and ("score" not in endpoints or not isinstance(detector, dict)
+                                 or "threshold" not in detector):
+        raise ValueError("`detector` must be a dict with a `threshold`, exported with the "
+                         f"'score' endpoint. Received: detector={detector!r}, "
+                         f"endpoints={endpoints}")
     if quantize is not None and "tflite" not in formats:
         raise ValueError("`quantize` applies to LiteRT only: add 'tflite' to `formats`. "
                          f"Received: quantize={quantize!r}, formats={formats}")
@@ -280,6 +291,8 @@ def export_model(model, out_dir, formats=common.FORMATS, endpoints=common.ENDPOI
             "artifacts": artifacts,
             "files": files,
         }
+        if detector is not None:
+            manifest["detector"] = detector
         say("parity (scaled error vs Keras):")
         saved_models = {}
         parity = common.check_artifacts(

@@ -644,6 +644,50 @@ for _key, _text, _fragments in (
          "nothing left in the cache")
 
 
+# --------------------------------------------------------------- detectors
+# zoo.detectors.AnomalyDetector (issue 17): one ValueError each, before any work.
+# Run by tests/detectors/test_detector_errors.py.
+
+AREAS["detectors"] = ("Bad input to `zoo.detectors.AnomalyDetector` and `aezoo detect`")
+for _key, _call, _text, _fragments in (
+    ("predict-before-fit", "AnomalyDetector().predict(x)", "an unfitted detector",
+     ("not fitted", "fit(X)")),
+    ("decision-before-fit", "AnomalyDetector().decision_function(x)", "an unfitted detector",
+     ("not fitted", "decision_function")),
+    ("window-mismatch", "AnomalyDetector('ae_conv_ecg', window=128).fit(series)",
+     "a window of 128 for a model of 256-timestep windows", ("window=256", "window=128")),
+    ("features-changed", "det.decision_function(series)", "a (T, 2) series to a detector fit "
+     "on a 1-feature series", ("1 feature(s)", "2 feature(s)")),
+    ("series-rank", "AnomalyDetector(window=16).fit(x)", "a (10, 4, 2) array in series mode",
+     ("(T,) or (T, features)", "shape=(10, 4, 2)")),
+    ("short-series", "AnomalyDetector(window=64).fit(series)", "a series of 50 timesteps",
+     ("shorter than the window", "window=64", "50 timesteps")),
+    ("nan-series", "AnomalyDetector(window=16).fit(series)", "a series with NaN at timestep 7",
+     ("finite", "NaN", "timestep 7")),
+    ("inf-examples", "AnomalyDetector().fit(x)", "examples holding inf",
+     ("finite", "inf")),
+    ("contamination-zero", "AnomalyDetector(contamination=0).fit(x)", "contamination=0",
+     ("(0, 0.5]", "contamination=0")),
+    ("contamination-high", "AnomalyDetector(contamination=0.6).fit(x)", "contamination=0.6",
+     ("(0, 0.5]", "contamination=0.6")),
+    ("contamination-nan", "AnomalyDetector(contamination=nan).fit(x)", "contamination=nan",
+     ("(0, 0.5]", "contamination=nan")),
+    ("window-float", "AnomalyDetector(window=2.5).fit(series)", "window=2.5",
+     ("integer >= 2", "window=2.5")),
+    ("unknown-score", "AnomalyDetector(score='psnr').fit(x)", "score='psnr'",
+     ("latent_lof", "score='psnr'")),
+    ("iw-nll-not-vae", "AnomalyDetector('ae_conv_ecg', score='iw_nll').fit(x)",
+     "IW-NLL for a deterministic AE", ("posterior", "iw_nll")),
+    ("examples-shape", "AnomalyDetector('ae_conv_ecg').fit(x)", "examples of shape (n, 128, 1)",
+     ("(n, 256, 1)", "shape=(4, 128, 1)")),
+):
+    _add(f"detector-{_key}", "detectors", _call, _text, "ValueError", _fragments)
+_add("detector-cli-contamination", "detectors", "aezoo detect ae_conv_ecg --contamination 0.7",
+     "contamination 0.7 on the command line", "exit 2", ("(0, 0.5]", "contamination=0.7"))
+_add("detector-cli-no-window", "detectors", "aezoo detect ae_conv_ecg --data series.csv",
+     "a one-column series without --window", "exit 2", ("--window is required",))
+
+
 _BY_ID = {c.id: c for c in CASES}
 if len(_BY_ID) != len(CASES):
     raise RuntimeError("duplicate reliability case ids")

@@ -166,7 +166,8 @@ def mnist_protocol(digits, pyod_names, epochs, latent_dim, seed, progress=print)
             for lib in ("aezoo", "PyOD")}
     return {"digits": list(digits), "epochs": epochs, "latent_dim": latent_dim,
             "rows": per_digit, "mean": mean,
-            "best": {lib: {"detector": c, "auroc": v} for lib, (c, v) in best.items()}}
+            "best": {lib: {"detector": c.removeprefix(f"{lib} "), "auroc": v}
+                     for lib, (c, v) in best.items()}}
 
 
 def markdown(report):

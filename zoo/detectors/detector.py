@@ -210,10 +210,19 @@ class AnomalyDetector(BaseEstimator):
 
     def _check_shape(self, x, where):
         expected = self.input_shape_
-        if tuple(x.shape[1:]) != expected:
-            what = ("windows (window, features)" if self.window is not None else "examples")
-            raise ValueError(f"{where} expects {what} of shape {expected}. "
-                             f"Received: {tuple(x.shape[1:])}")
+        received = tuple(x.shape[1:])
+        if received == expected:
+            return
+        if self.window is None:
+            shape = ", ".join(map(str, expected))
+            raise ValueError(f"{where} expects examples of shape (n, {shape}). "
+                             f"Received: shape={x.shape}")
+        if len(expected) != 2:
+            raise ValueError(f"{where}: `window` needs a model of sequences (timesteps, features);"
+                             f" this model takes {expected}. Received: window={self.window}")
+        raise ValueError(f"{where} expects windows of {expected[0]} timesteps and {expected[1]} "
+                         f"feature(s), shape {expected} (set window={expected[0]}). Received: "
+                         f"window={self.window} over a series with {received[1]} feature(s)")
 
     # ------------------------------------------------------------ model
 
@@ -388,3 +397,35 @@ class AnomalyDetector(BaseEstimator):
     def fit_predict(self, X, y=None):
         """Fits on `X` and returns its labels (`labels_`)."""
         return self.fit(X).labels_
+
+    def export(self, out_dir, formats=("onnx",), overwrite=False, **options):
+        """Exports the model's `score` endpoint with this detector's threshold.
+
+        The manifest carries `threshold_`, the contamination and the input
+        scaling, so `export.load_detector(out_dir).predict(x)` flags anomalies
+        without TensorFlow, like `predict`. Needs `score="reconstruction"`
+        (the endpoint) and examples (`window=None`).
+
+        Args:
+            out_dir: str. Folder to create.
+            formats: tuple of str. Export formats. Defaults to `("onnx",)`.
+            overwrite: bool. Replace an existing folder. Defaults to `False`.
+            **options: more `export.export_model` arguments.
+
+        Returns:
+            The `export.ExportReport`.
+        """
+        self._check_fitted("export")
+        if self.window is not None or self.components_ != ("reconstruction",):
+            raise ValueError("export carries the model's `score` endpoint: it needs "
+                             "score='reconstruction' and window=None. Received: "
+                             f"score={self.score!r}, window={self.window!r}")
+        import export
+
+        detector = {"threshold": self.threshold_, "contamination": float(self.contamination),
+                    "score": "reconstruction", "endpoint": "score",
+                    "scaling": {"mode": self.scaling_["mode"],
+                                "offset": np.asarray(self.scaling_["offset"]).tolist(),
+                                "scale": np.asarray(self.scaling_["scale"]).tolist()}}
+        return export.export_model(self.model_, out_dir, formats=formats, endpoints=("score",),
+                                   overwrite=overwrite, detector=detector, **options)
