@@ -24,6 +24,7 @@ _LAZY_MODULES = {
     "callbacks": "zoo.training.callbacks",
     "classifier": "zoo.models.classifier",
     "datasets": "zoo.datasets",
+    "detectors": "zoo.detectors",
     "distribute": "zoo.training.distribute",
     "evaluation": "zoo.evaluation",
     "figures": "zoo.evaluation.figures",
