@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install demo test test-slow lint bench clean
+.PHONY: install demo test test-slow lint bench clean docs test-browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The docs site: the `docs` extra (MkDocs Material, mkdocstrings, mkdocs-jupyter) and npm
+# packages (onnxruntime-web and KaTeX vendored into the site, playwright-core for the browser
+# test). --ignore-scripts: postinstall scripts download binaries, which fails offline.
+DOCS_STAMP := $(VENV)/.docs-installed
+NODE_STAMP := node_modules/.installed
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[dev,docs]"
+	touch $(DOCS_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/aezoo quickstart
@@ -29,6 +43,12 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check zoo export tests bench
+
+docs: $(DOCS_STAMP) $(NODE_STAMP)
+	$(BIN)/python scripts/build_docs.py
+
+test-browser: $(DOCS_STAMP) $(NODE_STAMP)
+	$(BIN)/python -m pytest -q -m site tests/docs_web
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
