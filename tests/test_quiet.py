@@ -15,8 +15,9 @@ with quiet.filtered_stderr():
         import tensorflow as tf
         tf.constant(1.0) + 1
     libc = ctypes.CDLL(None)
-    line = b"E0000 00:00:1796048358.730386   27939 cuda_platform.cc:52] cuInit\n"
-    libc.write(2, line, len(line))
+    for line in (b"E0000 00:00:1796048358.730386   27939 cuda_platform.cc:52] cuInit\n",
+                 b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"):
+        libc.write(2, line, len(line))
     print("\rprogress 50%\rprogress 100%", file=sys.stderr, flush=True)
     print("aezoo x: error: a real error line", file=sys.stderr, flush=True)
 """
@@ -43,6 +44,7 @@ def test_cpp_chatter_is_filtered_and_shown_with_aezoo_debug():
         assert "\rprogress 50%\rprogress 100%\n" in text
         assert "aezoo x: error: a real error line" in text
     assert "cuda_platform.cc:52] cuInit" in loud_stderr
+    assert "XNNPACK delegate" in loud_stderr and "XNNPACK delegate" not in quiet_stderr
     assert not [line for line in quiet_stderr.splitlines() if quiet.is_chatter(line)], (
         quiet_stderr)
     for marker in ("E0000", "W0000", "I0000", "cuInit", "cudart"):

@@ -4,7 +4,8 @@ TensorFlow's C++ side logs through absl straight to file descriptor 2,
 bypassing Python and, for some lines, ignoring `TF_CPP_MIN_LOG_LEVEL`:
 `I0000 ... port.cc] oneDNN custom operations are on`, `E0000 ...
 cuda_platform.cc] failed call to cuInit` on the first op of a machine
-without a GPU, `W0000 ...` lines from the LiteRT converter. Two tools:
+without a GPU, `W0000 ...` lines from the LiteRT converter, and LiteRT's
+`INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`. Two tools:
 
 - `import_tensorflow()` imports TensorFlow (with Keras and TFP) and lets it
   probe its devices with descriptor 2 sent to /dev/null, so library users do
@@ -27,6 +28,8 @@ DEBUG_ENV = "AEZOO_DEBUG"
 # absl / glog line prefix: severity letter, MMDD, time, thread id, file:line]
 _CHATTER = re.compile(rb"^[EWIF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\s\]]+:\d+\] ")
 _ABSL_NOTICE = b"WARNING: All log messages before absl::InitializeLog() is called"
+# LiteRT's own logger, when an interpreter starts.
+_LITERT = re.compile(rb"^INFO: (Created|Initialized) TensorFlow Lite")
 
 
 def debugging():
@@ -39,7 +42,7 @@ def is_chatter(line):
     if isinstance(line, str):
         line = line.encode(errors="replace")
     line = line.lstrip(b"\r")
-    return bool(_CHATTER.match(line)) or line.startswith(_ABSL_NOTICE)
+    return bool(_CHATTER.match(line) or _LITERT.match(line)) or line.startswith(_ABSL_NOTICE)
 
 
 @contextlib.contextmanager

@@ -92,6 +92,7 @@ def test_keras_model_needs_variant_and_backbone(tmp_path):
     with pytest.raises(ValueError, match="variant="):
         preset_folder.save_preset(model, tmp_path / "plain")
     assert not (tmp_path / "plain").exists()
+    data = np.random.default_rng(0).random((4, 4), dtype=np.float32)
     preset = preset_folder.save_preset(model, tmp_path / "plain", variant="classifier",
-                                       backbone="dense")
+                                       backbone="dense", data=data)
     assert preset["input_shape"] == [4] and preset["latent_shape"] == [2]
