@@ -73,6 +73,13 @@ for name in names:
     print(f"loaded {name}: {type(model).__name__} from {zoo.hub.saved_models_dir()}")
 print(f"{len(names)} presets listed and loaded from the wheel")
 EOF
+say "aezoo train --preset from the wheel must refuse to write into site-packages"
+if "$V/aezoo" train ae --data digits --epochs 1 --preset wheel_check_preset \
+    >"$LOGS/train.out" 2>"$LOGS/train.err"; then
+  echo "wheel check FAILED: aezoo train --preset wrote a preset from the wheel" >&2; exit 1
+fi
+grep -q "never written into site-packages" "$LOGS/train.err" || { cat "$LOGS/train.err" >&2; exit 1; }
+cat "$LOGS/train.err"
 run quickstart "$V/aezoo" quickstart --out quickstart_out
 run bench "$V/aezoo" bench ae_conv_mnist --quick --out bench_out
 run publish "$V/aezoo" publish ae_conv_mnist --out www/ae_conv_mnist

@@ -22,7 +22,7 @@ say "$(basename "$WHEEL"): $(unzip -l "$WHEEL" | tail -1 | awk '{print $1}') byt
 
 say "exporting ae_conv_mnist (encode: ONNX, LiteRT) with the TensorFlow venv"
 "$REPO/.venv/bin/aezoo" export ae_conv_mnist --formats onnx,tflite --endpoints encode \
-  --out "$WORK/export" >/dev/null
+  --out "$WORK/artifacts" >/dev/null
 "$PY" - "$WORK" <<'PYEOF'
 import sys
 import numpy as np
@@ -45,12 +45,12 @@ for heavy in ("tensorflow", "keras", "zoo", "export"):
     assert importlib.util.find_spec(heavy) is None, f"{heavy} is installed in the runtime venv"
 reference = np.load("reference.npz")
 for name, tolerance in (("encode.onnx", 1e-5), ("encode.tflite", 1e-4)):
-    run = aezoo_runtime.load_runtime(f"export/{name}", endpoint="encode")
+    run = aezoo_runtime.load_runtime(f"artifacts/{name}", endpoint="encode")
     error = float(np.max(np.abs(run(reference["x"]) - reference["z"])))
     assert error <= tolerance, (name, error)
     print(f"{name}: max |aezoo_runtime - keras| = {error:.2e} (tolerance {tolerance:g})")
 try:
-    aezoo_runtime.load_runtime("export/nothing.onnx")
+    aezoo_runtime.load_runtime("artifacts/nothing.onnx")
 except FileNotFoundError as error:
     print(f"missing file: {error}")
 assert not any(m.split(".")[0] in ("tensorflow", "keras") for m in sys.modules)
