@@ -31,6 +31,19 @@ def flatten_layers(model):
         raise _moved("keras.Model._flatten_layers", error) from None
 
 
+def untrack_layer(model, layer):
+    """Makes `model` stop tracking the sub-layer `layer` before another takes its attribute.
+
+    Keras keeps a replaced sub-layer in its tracker (and so in `weights` and
+    in the saved file, which then no longer loads); no public API drops it.
+    `Layer._tracker.untrack` does.
+    """
+    try:
+        model._tracker.untrack(layer)
+    except AttributeError as error:
+        raise _moved("keras.Layer._tracker.untrack", error) from None
+
+
 def disable_per_channel_dense_quantization(converter):
     """Makes a TFLite converter quantize dense layers per tensor.
 

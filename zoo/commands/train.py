@@ -16,7 +16,8 @@ from zoo import atomic, quiet
 
 _RECIPE_FIELDS = ("variant", "backbone", "data", "latent_dim", "epochs", "batch_size",
                   "learning_rate", "lr_schedule", "clipnorm", "kl_warmup", "codebook_restarts",
-                  "prior_epochs", "binarize", "seed", "precision", "option", "train_option")
+                  "prior_epochs", "prior", "prior_option", "binarize", "seed", "precision",
+                  "option", "train_option")
 
 
 def recipe_of(args):
@@ -68,7 +69,12 @@ def add_parser(subparsers):
     p.add_argument("--codebook-restarts", action="store_true",
                    help="vq_vae: re-seed unused codes with encoder outputs each epoch")
     p.add_argument("--prior-epochs", type=int, default=0, metavar="EPOCHS",
-                   help="vq_vae: then train the code prior (for sampling) for EPOCHS epochs")
+                   help="then fit the learned prior (for sampling) for EPOCHS epochs")
+    p.add_argument("--prior", choices=("pixelcnn", "transformer", "diffusion"), default=None,
+                   help="kind of learned prior: vq_vae codes pixelcnn|transformer (default: the "
+                        "model's), ae/vae latents diffusion")
+    p.add_argument("--prior-option", action="append", metavar="KEY=VALUE",
+                   help="fit_prior option, repeatable, e.g. --prior-option width=256")
     p.add_argument("--binarize", action="store_true", help="train and test on x > 0.5")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),

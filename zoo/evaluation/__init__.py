@@ -2,7 +2,7 @@
 
 One module per family — `reconstruction` (squared error, PSNR, BCE, the PCA
 baseline), `likelihood` (-ELBO, IW-NLL, KL, active units), `codebook`
-(perplexity, usage, bits), `generative` (MNIST-classifier FID),
+(perplexity, usage, bits), `generative` (MNIST-classifier FID, precision/recall),
 `representation` (linear probes, code sparsity, Jacobian norm), `anomaly`
 (AUROC, AUPRC) — and `suite` (`evaluate`, `measure`), which reads what a
 model declares (`zoo.models.capabilities_of`, `model.carried_metrics`).
@@ -40,6 +40,8 @@ from zoo.evaluation.generative import (
     feature_statistics,
     frechet_distance,
     mnist_classifier_fid,
+    mnist_classifier_precision_recall,
+    precision_recall,
 )
 from zoo.evaluation.likelihood import (
     ACTIVE_UNIT_THRESHOLD,
@@ -114,6 +116,8 @@ __all__ = [
     "mean_squared_error",
     "measure",
     "mnist_classifier_fid",
+    "mnist_classifier_precision_recall",
+    "precision_recall",
     "negative_elbo",
     "pca_codes",
     "pca_mean_squared_error",

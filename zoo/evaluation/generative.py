@@ -95,3 +95,64 @@ def mnist_classifier_fid(images_a, images_b, classifier=None, batch_size=256):
         for images in (images_a, images_b)
     ]
     return frechet_distance(*statistics[0], *statistics[1])
+
+
+def _pairwise_distances(a, b):
+    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.sqrt(np.maximum(squared, 0.0))
+
+
+def _kth_neighbour_radii(features, k, chunk=1000):
+    radii = np.empty(len(features))
+    for i in range(0, len(features), chunk):
+        distances = _pairwise_distances(features[i:i + chunk], features)
+        radii[i:i + chunk] = np.partition(distances, k, axis=1)[:, k]  # [:, 0] is the point
+    return radii
+
+
+def _inside_manifold(queries, support, radii, chunk=1000):
+    inside = np.zeros(len(queries), bool)
+    for i in range(0, len(queries), chunk):
+        distances = _pairwise_distances(queries[i:i + chunk], support)
+        inside[i:i + chunk] = (distances <= radii[None, :]).any(axis=1)
+    return inside
+
+
+def precision_recall(real_features, generated_features, k=3):
+    """Returns improved precision and recall of generated samples, `{"precision", "recall"}`.
+
+    Each set's manifold is the union of balls around its points reaching
+    their k-th nearest neighbour. Precision: the fraction of generated
+    points inside the real manifold (are samples realistic?). Recall: the
+    fraction of real points inside the generated manifold (is the data's
+    variety covered?).
+
+    Args:
+        real_features: array `(n, d)`, n > k.
+        generated_features: array `(m, d)`, m > k.
+        k: int. Neighbour defining each ball's radius. Defaults to `3`.
+
+    Reference:
+    - Kynkäänniemi et al., "Improved Precision and Recall Metric for
+      Assessing Generative Models", NeurIPS 2019.
+    """
+    real = flat(real_features).astype(np.float64)
+    generated = flat(generated_features).astype(np.float64)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1 or min(len(real),
+                                                                   len(generated)) <= k:
+        raise ValueError(f"precision_recall needs an integer k >= 1 and more than k points in "
+                         f"each set. Received: k={k!r}, {len(real)} real and {len(generated)} "
+                         "generated")
+    precision = _inside_manifold(generated, real, _kth_neighbour_radii(real, k)).mean()
+    recall = _inside_manifold(real, generated, _kth_neighbour_radii(generated, k)).mean()
+    return {"precision": float(precision), "recall": float(recall)}
+
+
+def mnist_classifier_precision_recall(generated, real, classifier=None, k=3, batch_size=256):
+    """`precision_recall` on the MNIST-classifier features of generated and real images."""
+    from zoo.models import classifier as mnist_classifier
+
+    model = default_mnist_classifier() if classifier is None else classifier
+    features = [mnist_classifier.classifier_features(model, images, batch_size)
+                for images in (real, generated)]
+    return precision_recall(features[0], features[1], k)

@@ -205,6 +205,8 @@ def _metric_values(model, names, x_train, y_train, x_test, y_test, k, classifier
         generated = np.asarray(model.sample(n_samples, seed=seed))
         results["fid"] = generative.mnist_classifier_fid(generated, x_test, classifier,
                                                          batch_size)
+        results.update(generative.mnist_classifier_precision_recall(
+            generated, x_test, classifier, batch_size=batch_size))
     if {"perplexity", "codebook_usage"} & set(names):
         results.update(_codebook_metrics(model, x_test, batch_size))
     if {"auroc", "auprc"} & set(names):

@@ -87,6 +87,8 @@ _METRIC_NOTES = {
     "k": "importance samples per example for `iw_nll`",
     "active_units": "latent dimensions with Cov_x(E_q[z]) > 0.01",
     "fid": "MNIST-classifier FID of 1,000 samples vs the test split (not Inception FID)",
+    "precision": "samples inside the test set's k=3 feature manifold (Kynkaanniemi 2019)",
+    "recall": "test images inside the samples' k=3 feature manifold (Kynkaanniemi 2019)",
     "perplexity": "codebook perplexity of the test codes",
     "codebook_usage": "fraction of codes used on the test split",
     "auroc": "AUROC of `score` against the window labels",
@@ -113,6 +115,8 @@ def card_text(name, entry, description):
     for key in ("variant", "backbone", "input_shape", "latent_dim", "dataset",
                 "preprocessing", "parameters", "sha256", "trained_at"):
         lines.append(f"| {key} | `{entry[key]}` |")
+    if entry.get("prior"):
+        lines.append(f"| prior (what `sample` draws through) | `{entry['prior']}` |")
     lines.append("| splits | trained on `train`, measured on `test` |")
     lines += ["", "## Recipe", "", "```", entry["recipe"], "```", "",
               f"## Metrics ({entry['dataset']}, test split, measured by "

@@ -10,7 +10,7 @@ import datetime
 import os
 import re
 
-from zoo import atomic, datasets, evaluation
+from zoo import atomic, datasets, evaluation, models
 from zoo.hub import cards
 from zoo.hub.manifest import (
     CARD_FILE,
@@ -71,6 +71,8 @@ def write_preset(name, model, variant, backbone, dataset, recipe, preprocessing=
         "backbone": backbone,
         "input_shape": list(x_test.shape[1:]),
         "latent_dim": latent_dim,
+        # The learned prior `sample` draws through (DESIGN §12), None without one.
+        "prior": None if models.has_capability(model, "classifies") else model.prior_kind,
         "task": kind,
         "dataset": dataset,
         "split": {"train": "train", "metrics": "test"},

@@ -6,8 +6,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import checks
+from zoo import checks, compat
 from zoo.models import registry
+from zoo.priors import LATENT_PRIORS, latent
 
 COMMON_LOSSES = ("mse", "bce")
 
@@ -55,6 +56,10 @@ class Autoencoder(keras.Model):
             Defaults to `"mse"`.
         dropout: float. Dropout rate after each hidden layer. Defaults to `0.0`.
         kernel_l2: float. L2 weight decay on every kernel. Defaults to `0.0`.
+        latent_prior: dict or None. A learned prior over the latent vectors,
+            `{"kind": "diffusion", **DiffusionPrior options}`; `fit_prior`
+            sets it, and a reloaded model rebuilds it from here. Defaults to
+            `None`.
         **kwargs: backbone options (e.g. `hidden_units`, `filters`) and
             `keras.Model` arguments (`name`, `dtype`).
 
@@ -82,6 +87,7 @@ class Autoencoder(keras.Model):
         loss="mse",
         dropout=0.0,
         kernel_l2=0.0,
+        latent_prior=None,
         **kwargs,
     ):
         data_shape = checks.shape_tuple("input_shape", input_shape)
@@ -92,6 +98,7 @@ class Autoencoder(keras.Model):
         if dropout >= 1.0:
             raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
         kernel_l2 = checks.number_in_range("kernel_l2", kernel_l2, 0.0)
+        latent.check_config(latent_prior)
         options = self._backbone_options(network, kwargs)
         options = network.check_options(data_shape, {**network.options, **options})
         super().__init__(**kwargs)
@@ -106,6 +113,9 @@ class Autoencoder(keras.Model):
         self.encoder, self.decoder = map(float32_outputs, self.build_networks(network))
         # Keras refuses new state once built: every tracker is made here.
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
+        self.latent_prior = None
+        if latent_prior is not None:
+            self._attach_latent_prior(latent.from_config(self.latent_dim, latent_prior))
         # Sub-networks are built above, so a reloaded model restores every weight.
         self.built = True
 
@@ -211,7 +221,81 @@ class Autoencoder(keras.Model):
         """Shape of one latent code, without the batch axis."""
         return (self.latent_dim,)
 
+    # --------------------------------------------------- learned prior
+
+    def _attach_latent_prior(self, prior):
+        if self.latent_prior is not None:
+            # Keras keeps tracking a replaced sub-layer: drop it, so saving sees one prior.
+            compat.untrack_layer(self, self.latent_prior)
+        self.latent_prior = prior
+        self.capabilities = type(self).capabilities | {"samples"}
+
+    @property
+    def prior_kind(self):
+        """The learned prior `sample` draws through (`"diffusion"`), or None."""
+        return None if self.latent_prior is None else "diffusion"
+
+    def fit_prior(self, x, kind="diffusion", epochs=100, batch_size=128, learning_rate=1e-3,
+                  seed=0, verbose=0, **options):
+        """Fits a learned prior over the latents of `x`; the autoencoder stays frozen.
+
+        `kind="diffusion"`: a `zoo.priors.diffusion.DiffusionPrior` over
+        `encode(x)`, replacing any earlier prior and saved with the model.
+
+        Args:
+            x: array `(n,) + input_shape`. Training data.
+            kind: str. `"diffusion"`. Defaults to `"diffusion"`.
+            epochs: int. Passes over the latents. Defaults to `100`.
+            batch_size: int. Latents per step. Defaults to `128`.
+            learning_rate: float. Initial Adam rate (cosine decay). Defaults to `1e-3`.
+            seed: int. Seed of the shuffling and of the training noise.
+            verbose: int. 1 prints each epoch's loss.
+            **options: `DiffusionPrior` options (`width`, `blocks`,
+                `train_steps`, `schedule`, `prediction`).
+
+        Returns:
+            dict: `{"prior_loss": [mean denoising loss of each epoch]}`.
+
+        Example:
+        >>> m = zoo.load("ae_conv_mnist")
+        >>> m.fit_prior(x_train, kind="diffusion", epochs=300)
+        >>> images = m.sample(16, seed=0, steps=50)
+        """
+        checks.choice("kind", kind, LATENT_PRIORS)
+        x = checks.batch_array(x, self.data_shape, "fit_prior")
+        prior = latent.from_config(self.latent_dim, {"kind": kind, "seed": seed, **options})
+        latents = np.concatenate([np.asarray(self.encode_tensor(x[i: i + 256]))
+                                  for i in range(0, len(x), 256)])
+        history = prior.fit_latents(latents, epochs, batch_size, learning_rate, seed, verbose)
+        self._attach_latent_prior(prior)
+        return {"prior_loss": history}
+
+    def sample(self, n, seed=None, steps=50, eta=0.0):
+        """Returns `n` generated examples: latents from the learned prior, decoded.
+
+        Args:
+            n: int. Number of samples.
+            seed: int or None. Same seed, same samples.
+            steps: int. Denoising steps of the diffusion prior. Defaults to `50`.
+            eta: float in [0, 1]. DDIM stochasticity, 0 deterministic.
+        """
+        if self.latent_prior is None:
+            raise ValueError(f"This {type(self).__name__} has no prior to sample through: "
+                             "call `fit_prior(x, kind='diffusion')` first. Received: "
+                             "latent_prior=None")
+        return self.decode_tensor(self.latent_prior.sample(n, seed=seed, steps=steps, eta=eta))
+
     # -------------------------------------------------------- training
+
+    @property
+    def trainable_variables(self):
+        # A learned prior trains in `fit_prior`, not in `fit`.
+        variables = super().trainable_variables
+        prior = getattr(self, "latent_prior", None)
+        if prior is None:
+            return variables
+        excluded = {id(v) for v in prior.trainable_variables}
+        return [v for v in variables if id(v) not in excluded]
 
     @property
     def metrics(self):
@@ -321,6 +405,7 @@ class Autoencoder(keras.Model):
                 "loss": self.loss_name,
                 "dropout": self.dropout,
                 "kernel_l2": self.kernel_l2,
+                "latent_prior": latent.config_of(self.latent_prior),
                 **self.backbone_options,
             }
         )

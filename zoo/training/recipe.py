@@ -68,8 +68,12 @@ class Recipe:
             (`zoo.callbacks.KLAnnealing`). Defaults to `0`.
         codebook_restarts: bool. Models with discrete codes: re-seed unused
             codes (`zoo.callbacks.CodebookRestarts`). Defaults to `False`.
-        prior_epochs: int. Models with discrete codes: then fit the code prior
+        prior_epochs: int. Then fit the learned prior (`model.fit_prior`)
             for this many epochs. Defaults to `0`.
+        prior: str or None. Kind of prior: `"pixelcnn"` or `"transformer"`
+            over discrete codes (None: the model's own), `"diffusion"` over
+            latent vectors. Defaults to `None`.
+        prior_option: list of `key=value` str. Further `fit_prior` arguments.
         binarize: bool. Train and test on `x > 0.5`. Defaults to `False`.
         seed: int. Defaults to `0`.
         precision: str or None. Keras dtype policy (`zoo.distribute`).
@@ -89,6 +93,8 @@ class Recipe:
     kl_warmup: int = 0
     codebook_restarts: bool = False
     prior_epochs: int = 0
+    prior: str = None
+    prior_option: list = None
     binarize: bool = False
     seed: int = 0
     precision: str = None
@@ -138,11 +144,10 @@ class Recipe:
         if self.kl_warmup and "posterior" not in kind.capabilities:
             raise ValueError(f"--kl-warmup applies to models with a posterior (e.g. vae) only. "
                              f"Received: variant={self.variant!r}")
-        if (self.codebook_restarts or self.prior_epochs) and \
-                "discrete_codes" not in kind.capabilities:
-            raise ValueError("--codebook-restarts and --prior-epochs apply to models with "
-                             "discrete codes (e.g. vq_vae) only. "
-                             f"Received: variant={self.variant!r}")
+        if self.codebook_restarts and "discrete_codes" not in kind.capabilities:
+            raise ValueError("--codebook-restarts applies to models with discrete codes (e.g. "
+                             f"vq_vae) only. Received: variant={self.variant!r}")
+        self._check_prior(kind)
         if self.prior_epochs < 0:
             raise ValueError(f"--prior-epochs must be >= 0. Received: {self.prior_epochs}")
         if not kind.uses_backbone and self.option:
@@ -151,6 +156,22 @@ class Recipe:
             raise ValueError(f"The {self.variant} trains on --data {kind.data}. "
                              f"Received: --data {self.data}")
         return self
+
+    def _check_prior(self, kind):
+        from zoo.priors import CODE_PRIORS, LATENT_PRIORS
+
+        parse_options(self.prior_option)
+        discrete = "discrete_codes" in kind.capabilities
+        allowed = CODE_PRIORS if discrete else LATENT_PRIORS
+        if self.prior is not None and self.prior not in allowed:
+            raise ValueError(f"--prior for {self.variant} must be one of {list(allowed)}. "
+                             f"Received: --prior {self.prior}")
+        if self.prior_epochs and not discrete and (self.prior is None or not kind.uses_backbone):
+            raise ValueError(f"--prior-epochs needs --prior diffusion for {self.variant}. "
+                             f"Received: --prior {self.prior}")
+        if (self.prior or self.prior_option) and not self.prior_epochs:
+            raise ValueError("--prior and --prior-option need --prior-epochs > 0. "
+                             f"Received: --prior-epochs {self.prior_epochs}")
 
     def command(self, preset=None):
         """Returns the canonical `aezoo train ...` command line that reproduces this recipe."""
@@ -175,6 +196,10 @@ class Recipe:
             parts.append("--codebook-restarts")
         if self.prior_epochs:
             parts += ["--prior-epochs", str(self.prior_epochs)]
+        if self.prior:
+            parts += ["--prior", self.prior]
+        for pair in self.prior_option or ():
+            parts += ["--prior-option", pair]
         if self.binarize:
             parts.append("--binarize")
         parts += ["--seed", str(self.seed)]

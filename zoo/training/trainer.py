@@ -23,8 +23,8 @@ from zoo.training import callbacks as zoo_callbacks
 from zoo.training import distribute, run_folder
 from zoo.training.recipe import is_path
 
-# The code prior belongs to one trained model: its file names both epoch counts.
-PRIOR_FILE = "prior_after_{epochs}_epochs_{prior_epochs}.keras"
+# The prior belongs to one trained model: its file names its kind and both epoch counts.
+PRIOR_FILE = "prior_{kind}_after_{epochs}_epochs_{prior_epochs}.keras"
 
 
 def default_run_dir(recipe):
@@ -89,16 +89,22 @@ def _fitting_callbacks(recipe, model, run_dir, start_epoch, steps_per_epoch, x_t
     return callbacks
 
 
-def _fit_code_prior(model, recipe, run_dir, x_train):
-    """Trains a model's code prior once; a finished one is reloaded from the run folder."""
-    path = os.path.join(run_dir, PRIOR_FILE.format(epochs=recipe.epochs,
+def _fit_prior(model, recipe, run_dir, x_train):
+    """Fits a model's learned prior once; a finished one is reloaded from the run folder."""
+    from zoo.training.recipe import parse_options
+
+    kind = recipe.prior or model.prior_kind
+    options = "".join(f"_{pair}" for pair in sorted(recipe.prior_option or ()))
+    path = os.path.join(run_dir, PRIOR_FILE.format(kind=kind + options, epochs=recipe.epochs,
                                                    prior_epochs=recipe.prior_epochs))
     if os.path.exists(path):
-        print(f"code prior already trained: loading {path}", flush=True)
+        print(f"{kind} prior already trained: loading {path}", flush=True)
         return keras.models.load_model(path, safe_mode=True)
-    print(f"training the code prior for {recipe.prior_epochs} epochs", flush=True)
-    history = model.fit_prior(x_train, epochs=recipe.prior_epochs, seed=recipe.seed)
-    print(f"code prior NLL {history['prior_nll'][-1]:.4g} nats per example", flush=True)
+    print(f"training the {kind} prior for {recipe.prior_epochs} epochs", flush=True)
+    history = model.fit_prior(x_train, kind=kind, epochs=recipe.prior_epochs, seed=recipe.seed,
+                              **parse_options(recipe.prior_option))
+    name, value = next(iter(history.items()))
+    print(f"{kind} prior {name} {value[-1]:.4g} per example", flush=True)
     with atomic.atomic_file(path, suffix=".keras") as tmp:
         model.save(tmp)
     return model
@@ -191,7 +197,7 @@ def train(recipe, run_dir=None, out=None, preset=None, overwrite=False, strategy
     if recipe.kl_warmup:
         model.kl_weight.assign(model.beta)
     if recipe.prior_epochs:
-        model = _fit_code_prior(model, recipe, run_dir, x_train)
+        model = _fit_prior(model, recipe, run_dir, x_train)
     if target:
         with atomic.atomic_file(target, overwrite=True, suffix=".keras") as tmp:
             hub.uncompiled_copy(model).save(tmp)

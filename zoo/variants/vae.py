@@ -218,13 +218,25 @@ class VAE(Autoencoder):
     def reconstruction_mean(self, outputs):
         return tf.sigmoid(outputs) if self.likelihood == "bernoulli" else outputs
 
-    def sample(self, n, seed=None):
+    @property
+    def prior_kind(self):
+        """What `sample` draws through: `"diffusion"` once fitted, else `prior` (`"normal"`...)."""
+        return "diffusion" if self.latent_prior is not None else self.prior_name
+
+    def sample(self, n, seed=None, steps=50, eta=0.0):
         """Returns `n` generated examples: means of p(x|z) for z drawn from the prior.
+
+        With a latent diffusion prior (`fit_prior(x, kind="diffusion")`), z
+        comes from it instead of `prior` (see `Autoencoder.sample`).
 
         Args:
             n: int. Number of samples.
             seed: int or None. Same seed, same samples.
+            steps: int. Denoising steps of a diffusion prior. Defaults to `50`.
+            eta: float in [0, 1]. DDIM stochasticity of a diffusion prior.
         """
+        if self.latent_prior is not None:
+            return super().sample(n, seed=seed, steps=steps, eta=eta)
         n = checks.positive_int("n", n)
         seed = checks.seed("seed", seed)
         seed = None if seed is None else tf.constant([seed, 0], tf.int32)

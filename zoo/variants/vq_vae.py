@@ -6,11 +6,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import checks
+from zoo import checks, compat
 from zoo.models.base import Autoencoder
 from zoo.models.distributions import tfd
 from zoo.models.registry import register_variant
-from zoo.priors.pixelcnn import build_code_prior
+from zoo.priors import CODE_PRIORS, codes
 
 # Laplace smoothing of the EMA cluster sizes, so an unused code never divides by zero.
 _EMA_EPSILON = 1e-5
@@ -36,8 +36,8 @@ class VQVAE(Autoencoder):
     the code entropy) and `codebook_usage` (fraction of codes used).
 
     `encode` gives the quantized grid (which `decode` takes); `codes(x)`
-    the integer codes. A small PixelCNN over the code grid (masked
-    convolutions; causal along slots for `mlp`/`recurrent`), trained by
+    the integer codes. An autoregressive prior over the code grid, a small
+    PixelCNN (masked convolutions) or a causal Transformer, trained by
     `fit_prior`, lets `sample(n, seed)` generate data. Dead codes can be
     re-seeded from encoder outputs with `restart_dead_codes` (or the
     `zoo.callbacks.CodebookRestarts` callback).
@@ -51,9 +51,12 @@ class VQVAE(Autoencoder):
         ema_decay: float in [0, 1). EMA decay. Defaults to `0.99`.
         slots: int. Code vectors per example for backbones without a
             spatial grid (`mlp`, `recurrent`). Defaults to `4`.
-        prior_filters: int. Channels of the code prior. Defaults to `32`.
-        prior_layers: int. Masked residual layers of the code prior.
-            Defaults to `2`.
+        code_prior: str. `"pixelcnn"` or `"transformer"` (causal
+            `MultiHeadAttention`, 4 heads). Defaults to `"pixelcnn"`.
+        prior_filters: int. Channels (PixelCNN) or width (Transformer) of
+            the code prior. Defaults to `32`.
+        prior_layers: int. Masked residual layers (PixelCNN) or blocks
+            (Transformer) of the code prior. Defaults to `2`.
         **kwargs: backbone and common options, see `zoo.build`.
 
     Example:
@@ -63,7 +66,7 @@ class VQVAE(Autoencoder):
     >>> m.fit(x_train, epochs=10, callbacks=[zoo.callbacks.CodebookRestarts(x_train)])
     >>> m.codes(x_test).shape
     (1000, 7, 7)
-    >>> m.fit_prior(x_train, epochs=10)
+    >>> m.fit_prior(x_train, kind="transformer", epochs=40, prior_filters=128)
     >>> images = m.sample(16, seed=0)
 
     Reference:
@@ -73,9 +76,11 @@ class VQVAE(Autoencoder):
     """
 
     capabilities = frozenset({"discrete_codes", "samples"})
+    # The codebook initialization's StatelessShuffle has no XLA kernel on CPU.
+    xla_training = False
 
     def __init__(self, *args, num_embeddings=64, commitment_cost=0.25, ema=False, ema_decay=0.99,
-                 slots=4, prior_filters=32, prior_layers=2, **kwargs):
+                 slots=4, code_prior="pixelcnn", prior_filters=32, prior_layers=2, **kwargs):
         if isinstance(num_embeddings, bool) or not isinstance(num_embeddings, int) or (
             num_embeddings < 2
         ):
@@ -90,6 +95,7 @@ class VQVAE(Autoencoder):
         if ema_decay >= 1.0:
             raise ValueError(f"`ema_decay` must be in [0, 1). Received: ema_decay={ema_decay}")
         slots = checks.positive_int("slots", slots)
+        checks.choice("code_prior", code_prior, CODE_PRIORS)
         prior_filters = checks.positive_int("prior_filters", prior_filters)
         if isinstance(prior_layers, bool) or not isinstance(prior_layers, int) or prior_layers < 0:
             raise ValueError(
@@ -130,9 +136,9 @@ class VQVAE(Autoencoder):
                 initializer="zeros", aggregation=sync,
             )
             self.ema_embedding_sum.assign(self.codebook)
-        self.code_prior = build_code_prior(
-            self.grid[:-1], num_embeddings, prior_filters, self.prior_layers
-        )
+        self.code_prior_kind = code_prior
+        self.code_prior = codes.build_code_network(
+            code_prior, self.grid[:-1], num_embeddings, prior_filters, prior_layers)
 
     # ------------------------------------------------------------ networks
 
@@ -318,68 +324,58 @@ class VQVAE(Autoencoder):
         """p(codes), autoregressive: `tfd.Categorical` per position, batch `codes.shape`."""
         return tfd.Categorical(logits=self.code_prior(codes, training=False))
 
-    def fit_prior(self, x, epochs=10, batch_size=64, learning_rate=1e-3, seed=0, verbose=0):
-        """Trains the PixelCNN prior over the codes of `x` (encoder and codebook frozen).
+    @property
+    def prior_kind(self):
+        """The code prior `sample` draws through: `"pixelcnn"` or `"transformer"`."""
+        return self.code_prior_kind
+
+    def fit_prior(self, x, kind=None, epochs=10, batch_size=64, learning_rate=1e-3, seed=0,
+                  verbose=0, prior_filters=None, prior_layers=None):
+        """Trains the code prior on the codes of `x` (encoder and codebook frozen).
+
+        A `kind` or size other than the current one builds a new network in
+        place of the old (saved with the model).
 
         Args:
             x: array `(n,) + input_shape`. Training data.
+            kind: str or None. `"pixelcnn"` or `"transformer"`; None keeps
+                `code_prior`.
             epochs: int. Passes over the codes.
             batch_size: int. Examples per step.
-            learning_rate: float. Adam learning rate.
+            learning_rate: float. Initial Adam rate (cosine decay to 5%).
             seed: int. Shuffling seed.
             verbose: int. 1 prints the loss of each epoch.
+            prior_filters: int or None. New width; None keeps the current one.
+            prior_layers: int or None. New depth; None keeps the current one.
 
         Returns:
             dict: `{"prior_nll": [per-epoch mean negative log-likelihood of
             the codes, nats per example]}`.
         """
-        epochs = checks.positive_int("epochs", epochs)
-        batch_size = checks.positive_int("batch_size", batch_size)
+        kind = self.code_prior_kind if kind is None else checks.choice("kind", kind, CODE_PRIORS)
+        filters = self.prior_filters if prior_filters is None else checks.positive_int(
+            "prior_filters", prior_filters)
+        layers = self.prior_layers if prior_layers is None else checks.positive_int(
+            "prior_layers", prior_layers)
         x = checks.batch_array(x, self.data_shape, "fit_prior")
-        codes = np.concatenate([
+        grids = np.concatenate([
             np.asarray(self.codes_tensor(x[i: i + 256])) for i in range(0, len(x), 256)
         ])
-        network = self.code_prior
-        optimizer = keras.optimizers.Adam(learning_rate)
-        optimizer.build(network.trainable_variables)
-
-        @tf.function
-        def step(batch):
-            with tf.GradientTape() as tape:
-                logits = network(batch, training=True)
-                log_prob = tfd.Categorical(logits=logits).log_prob(batch)
-                nll = -tf.reduce_mean(tf.reduce_sum(
-                    tf.reshape(log_prob, (tf.shape(batch)[0], -1)), axis=1))
-            gradients = tape.gradient(nll, network.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, network.trainable_variables, strict=True))
-            return nll
-
-        rng = np.random.default_rng(seed)
-        history = []
-        for epoch in range(epochs):
-            order = rng.permutation(len(codes))
-            losses = [
-                float(step(tf.constant(codes[order[i: i + batch_size]])))
-                for i in range(0, len(codes), batch_size)
-            ]
-            history.append(float(np.mean(losses)))
-            if verbose:
-                print(f"prior epoch {epoch + 1}/{epochs}: nll {history[-1]:.3f}")
+        if (kind, filters, layers) != (self.code_prior_kind, self.prior_filters,
+                                       self.prior_layers):
+            network = codes.build_code_network(kind, self.grid[:-1], self.num_embeddings,
+                                               filters, layers)
+            # Keras keeps tracking a replaced sub-layer: drop it, so saving sees one prior.
+            compat.untrack_layer(self, self.code_prior)
+            self.code_prior = network
+            self.code_prior_kind, self.prior_filters, self.prior_layers = kind, filters, layers
+        history = codes.fit_code_network(self.code_prior, grids, epochs, batch_size,
+                                         learning_rate, seed, verbose)
         return {"prior_nll": history}
 
     def sample_codes(self, n, seed=None):
         """Draws `n` code grids from the prior, position by position in raster order."""
-        n = checks.positive_int("n", n)
-        seed = checks.seed("seed", seed)
-        positions = self.grid[:-1]
-        codes = np.zeros((n,) + positions, np.int32)
-        base = 0 if seed is None else int(seed)
-        for i, index in enumerate(np.ndindex(*positions)):
-            logits = self.code_prior(tf.constant(codes), training=False)
-            at = (slice(None),) + index
-            draw_seed = None if seed is None else tf.constant([base, i], tf.int32)
-            codes[at] = tfd.Categorical(logits=logits[at]).sample(seed=draw_seed).numpy()
-        return codes
+        return codes.sample_code_grid(self.code_prior, n, self.grid[:-1], seed)
 
     def sample(self, n, seed=None):
         """Returns `n` generated examples: codes from the learned prior, decoded.
@@ -398,6 +394,7 @@ class VQVAE(Autoencoder):
                 "ema": self.ema,
                 "ema_decay": self.ema_decay,
                 "slots": self.slots,
+                "code_prior": self.code_prior_kind,
                 "prior_filters": self.prior_filters,
                 "prior_layers": self.prior_layers,
             }
