@@ -4,10 +4,12 @@
 model gallery, benchmark pages, the exported ONNX models and the vendored
 onnxruntime-web of the demo) under `build/docs_generated/`, never into
 `docs/`, so nothing generated can be committed by accident. This hook adds
-those files to the site as if they lay in `docs/`. A generated file that
-would shadow a hand-written one is an error.
+those files to the site as if they lay in `docs/`, and lists the executed
+notebooks in the navigation. A generated file that would shadow a
+hand-written one is an error.
 """
 
+import json
 import pathlib
 
 from mkdocs.exceptions import PluginError
@@ -16,6 +18,28 @@ from mkdocs.structure.files import File
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "build" / "docs_generated"
+TUTORIALS = "Tutorials (executed)"
+
+
+def notebook_title(path):
+    """A notebook's first heading, up to its first colon ("Export to mobile ...: LiteRT")."""
+    with open(path) as f:
+        cells = json.load(f).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", [])).splitlines():
+                if line.startswith("# "):
+                    return line[2:].split(":")[0].strip()
+    return path.stem
+
+
+def on_config(config):
+    """Lists every executed notebook under the tutorials section of the nav."""
+    notebooks = sorted((GENERATED / "notebooks").glob("*.ipynb"))
+    for entry in config.nav or []:
+        if isinstance(entry, dict) and TUTORIALS in entry:
+            entry[TUTORIALS] = [{notebook_title(p): f"notebooks/{p.name}"} for p in notebooks]
+    return config
 
 
 @event_priority(100)  # before mkdocs-jupyter wraps the .ipynb files

@@ -98,6 +98,15 @@ try {
   await page.waitForLoadState("networkidle");
   results.katexNodes = await page.locator(".katex").count();
   await page.screenshot({ path: path.join(outDir, "elbo_page.png") });
+
+  // 4. The generated pages: the gallery and an executed notebook with its figures.
+  await page.goto(new URL("gallery/", baseUrl).href);
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: path.join(outDir, "gallery_page.png") });
+  await page.goto(new URL("notebooks/01_quickstart/", baseUrl).href);
+  await page.waitForLoadState("networkidle");
+  await page.locator("img").last().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(outDir, "notebook_page.png") });
 } finally {
   await browser.close();
 }

@@ -173,7 +173,8 @@ def test_the_demo_equals_keras_on_a_drawn_digit_and_the_latent_walk(browser_run)
 
 
 @pytest.mark.parametrize("name", ["parity.png", "demo_test_digit.png", "demo_drawn.png",
-                                  "demo_page.png", "elbo_page.png"])
+                                  "demo_page.png", "elbo_page.png", "gallery_page.png",
+                                  "notebook_page.png"])
 def test_screenshots_are_saved_and_show_something(browser_run, name):
     from PIL import Image
 
