@@ -34,6 +34,9 @@ Contenders:
   every other setting left to aezoo's defaults, `fit(x, batch_size=100)`.
 - `aezoo plain`: the same with `steps_per_execution=1, jit_compile=False`,
   a plain Keras `compile` (aezoo's behaviour before it chose its own).
+- `aezoo baseline` (with `--baseline-tree DIR`): the `aezoo` contender run
+  from another checkout, e.g. `git archive <rev>` of the code before a
+  change, with this script copied in: before and after in the same rounds.
 - `pythae`: `pythae.models.VAE(VAEConfig(reconstruction_loss="bce"))`
   trained by its `BaseTrainer` (Adam, lr 1e-3, batch 100) with its default
   callbacks (progress bar, metric printer); its epoch is timed from the
@@ -353,7 +356,7 @@ def worker_main(spec):
 class Contender:
     """A worker process and the pipe to it."""
 
-    def __init__(self, spec, cpu, log_folder):
+    def __init__(self, spec, cpu, log_folder, tree=REPO):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
         if spec["threads"]:
             env.update({name: str(spec["threads"]) for name in THREAD_VARIABLES})
@@ -362,7 +365,7 @@ class Contender:
         self.log = open(os.path.join(log_folder, log_name), "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.peers.training", "--worker", json.dumps(spec)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=REPO,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=tree,
             env=env, preexec_fn=(lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None
             else None)
         self.info = self._read()
@@ -390,7 +393,8 @@ class Contender:
         self.log.close()
 
 
-def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=False, seed=0):
+def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=False, seed=0,
+                      baseline_tree=None):
     """Trains every contender for `epochs` in `rounds` interleaved rounds; returns a row."""
     threads = 1 if cores == "one" else 0
     cpu = max(os.sched_getaffinity(0)) if cores == "one" else None
@@ -401,7 +405,8 @@ def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=
     workers = {}
     try:
         for name in contenders:
-            workers[name] = Contender({**base, "contender": name}, cpu, log_folder)
+            tree = baseline_tree if name == "aezoo baseline" else REPO
+            workers[name] = Contender({**base, "contender": name}, cpu, log_folder, tree)
         rates = {name: [] for name in contenders}
         epoch_seconds = {name: [] for name in contenders}
         losses = {}
@@ -447,7 +452,8 @@ def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=
 
 
 def run(nets=("mlp", "conv"), cores=("one", "all"), epochs=100, other_epochs=20, rounds=10,
-        contenders=("aezoo", "aezoo plain", "pythae"), quick=False, out_dir=None):
+        contenders=("aezoo", "aezoo plain", "pythae"), quick=False, out_dir=None,
+        baseline_tree=None):
     """Measures every (net, cores) configuration; writes `peers_training.{json,md}`."""
     import pythae
     import torch
@@ -458,7 +464,8 @@ def run(nets=("mlp", "conv"), cores=("one", "all"), epochs=100, other_epochs=20,
             for core in cores:
                 n_epochs = epochs if (net, core) == ("mlp", "one") else other_epochs
                 rows.append(run_configuration(net, core, list(contenders), n_epochs,
-                                              min(rounds, n_epochs), log_folder, quick))
+                                              min(rounds, n_epochs), log_folder, quick,
+                                              baseline_tree=baseline_tree))
     headline = next((r for r in rows if (r["net"], r["cores"]) == ("mlp", "one")), rows[0])
     payload = {"quick": quick, "rows": rows, "iw_samples": IW_SAMPLES,
                "learning_rate": LEARNING_RATE,
@@ -531,6 +538,8 @@ def main(argv=None):
     parser.add_argument("--contenders", default="aezoo,aezoo plain,pythae")
     parser.add_argument("--quick", action="store_true",
                         help="tiny networks, 400 examples, 2 epochs: checks that it runs")
+    parser.add_argument("--baseline-tree", default=None,
+                        help="another checkout to run as the 'aezoo baseline' contender")
     parser.add_argument("--out", default=None, help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     if args.worker:
@@ -538,10 +547,13 @@ def main(argv=None):
     contenders = tuple(c for c in args.contenders.split(",") if c)
     if "pythae" not in contenders or "aezoo" not in contenders:
         raise SystemExit(f"--contenders needs 'aezoo' and 'pythae'. Received: {args.contenders}")
+    if args.baseline_tree and "aezoo baseline" not in contenders:
+        contenders = contenders[:1] + ("aezoo baseline",) + contenders[1:]
     if args.quick:
         args.epochs = args.other_epochs = args.rounds = 2
     return run(tuple(args.nets.split(",")), tuple(args.cores.split(",")), args.epochs,
-               args.other_epochs, args.rounds, contenders, args.quick, args.out or RESULTS)
+               args.other_epochs, args.rounds, contenders, args.quick, args.out or RESULTS,
+               args.baseline_tree)
 
 
 if __name__ == "__main__":

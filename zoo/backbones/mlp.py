@@ -22,6 +22,7 @@ class MLP(Backbone):
     """
 
     options = {"hidden_units": (512, 256), "activation": "relu"}
+    xla_on_cpu = True
 
     def check_options(self, input_shape, options):
         units = options["hidden_units"]

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import checks, compat
-from zoo.models import registry
+from zoo.models import execution, registry
 from zoo.priors import LATENT_PRIORS, latent
 
 COMMON_LOSSES = ("mse", "bce")
@@ -201,21 +201,26 @@ class Autoencoder(keras.Model):
     def call(self, inputs, training=False):
         return self.reconstruct_tensor(inputs)
 
-    def encode(self, x):
+    # Numpy in, numpy out, `batch_size` examples at a time; a tf.Tensor or tf.Variable
+    # in, a tensor out that a GradientTape differentiates (`zoo.models.execution`).
+
+    def encode(self, x, batch_size=execution.INFERENCE_BATCH_SIZE):
         """Returns the deterministic latent code of `x`, shape `(batch,) + latent_shape()`."""
-        return self.encode_tensor(checks.batch_array(x, self.data_shape, "encode"))
+        return execution.batched(self.encode_tensor, x, self.data_shape, "encode", "x", batch_size)
 
-    def decode(self, z):
+    def decode(self, z, batch_size=execution.INFERENCE_BATCH_SIZE):
         """Returns the mean reconstruction for latent codes `z`."""
-        return self.decode_tensor(checks.batch_array(z, self.latent_shape(), "decode", "z"))
+        return execution.batched(self.decode_tensor, z, self.latent_shape(), "decode", "z",
+                                 batch_size)
 
-    def reconstruct(self, x):
+    def reconstruct(self, x, batch_size=execution.INFERENCE_BATCH_SIZE):
         """Returns `decode(encode(x))`, the same as `model(x)` at inference."""
-        return self.reconstruct_tensor(checks.batch_array(x, self.data_shape, "reconstruct"))
+        return execution.batched(self.reconstruct_tensor, x, self.data_shape, "reconstruct", "x",
+                                 batch_size)
 
-    def score(self, x):
+    def score(self, x, batch_size=execution.INFERENCE_BATCH_SIZE):
         """Returns the per-example anomaly score of `x`, shape `(batch,)`."""
-        return self.score_tensor(checks.batch_array(x, self.data_shape, "score"))
+        return execution.batched(self.score_tensor, x, self.data_shape, "score", "x", batch_size)
 
     def latent_shape(self):
         """Shape of one latent code, without the batch axis."""
@@ -301,6 +306,28 @@ class Autoencoder(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
+    def compile(self, optimizer="rmsprop", steps_per_execution="auto", jit_compile="auto",
+                **kwargs):
+        """`keras.Model.compile`; `"auto"` lets aezoo choose `steps_per_execution` (32) and
+        XLA (per `fit`, by backbone and run length): see `zoo.models.execution`."""
+        steps, jit, self._auto_steps, self._auto_jit_compile = \
+            execution.resolve_compile_options(steps_per_execution, jit_compile)
+        super().compile(optimizer=optimizer, steps_per_execution=steps, jit_compile=jit, **kwargs)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()  # "auto" stays "auto" in a saved model
+        for key, auto in (("steps_per_execution", "_auto_steps"), ("jit_compile",
+                                                                    "_auto_jit_compile")):
+            if config and getattr(self, auto, False):
+                config[key] = execution.AUTO
+        return config
+
+    def compile_from_config(self, config):
+        # Keras skips an overridden `compile` on reload; do what it would have done.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.optimizer is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
+
     def _step_terms(self, data, training):
         x, target, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if sample_weight is not None:
@@ -352,6 +379,7 @@ class Autoencoder(keras.Model):
             x = checks.batch_array(x, self.data_shape, "fit")
         if y is not None and not isinstance(y, tf.data.Dataset):
             y = checks.batch_array(y, self.data_shape, "fit", "y")
+        execution.choose_xla(self, x, kwargs)
         return super().fit(x, y, validation_data=validation_data, **kwargs)
 
     @staticmethod

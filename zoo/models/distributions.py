@@ -4,6 +4,8 @@ Built from plain tensors inside model methods; never layer outputs and never
 inside exported graphs.
 """
 
+import math
+
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -73,3 +75,30 @@ def gaussian_mixture_marginals(logits, locs, scales):
         ),
         components_distribution=tfd.Normal(loc=tf.transpose(locs), scale=tf.transpose(scales)),
     )
+
+
+# Fused closed forms of the log-probabilities above, for the training step: the
+# same values as the TFP objects (tests/models/test_fused_losses.py) with a few
+# kernels instead of TFP's broadcasting and checks, which dominate small models.
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def bernoulli_negative_log_likelihood(target, logits):
+    """Per-example `-bernoulli_likelihood(logits).log_prob(target)`, summed over data axes."""
+    per_value = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.cast(target, logits.dtype),
+                                                        logits=logits)
+    return tf.reduce_sum(tf.reshape(per_value, (tf.shape(per_value)[0], -1)), axis=1)
+
+
+def normal_negative_log_likelihood(target, loc, scale):
+    """Per-example `-normal_likelihood(loc, scale).log_prob(target)`, summed over data axes."""
+    scale = tf.cast(scale, loc.dtype)
+    standardized = (tf.cast(target, loc.dtype) - loc) / scale
+    per_value = 0.5 * tf.square(standardized) + tf.math.log(scale) + 0.5 * LOG_2PI
+    return tf.reduce_sum(tf.reshape(per_value, (tf.shape(per_value)[0], -1)), axis=1)
+
+
+def kl_to_standard_normal(loc, scale):
+    """KL(N(loc, scale) || N(0, 1)) per dimension, shape of `loc`."""
+    return 0.5 * (tf.square(loc) + tf.square(scale) - 1.0) - tf.math.log(scale)

@@ -11,14 +11,16 @@ Example:
 ...     zoo.callbacks.ActiveUnits(x_test[:500])])
 """
 
+import math
 import time
 
 import keras
 import numpy as np
 
 from zoo import checks, evaluation, models
+from zoo.models import schedules
 
-SCHEDULES = ("cyclical", "linear")
+SCHEDULES = schedules.SCHEDULES
 _EXAMPLE_VARIANT = {"posterior": "vae", "discrete_codes": "vq_vae"}
 
 
@@ -30,14 +32,23 @@ def _require(model, capability, callback):
         )
 
 
+def _optimizer_step(model):
+    return int(model.optimizer.iterations.numpy())
+
+
 class KLAnnealing(keras.callbacks.Callback):
-    """Sets the VAE's `kl_weight` before every training batch, on a schedule.
+    """Moves the VAE's KL weight on a schedule, exactly at every training step.
 
     `"linear"`: from `start * beta` up to `beta` over `warmup_steps`
     batches, then `beta`. `"cyclical"`: repeated cycles of `cycle_steps`
     batches; in each, a linear ramp from `start * beta` to `beta` over the
     first `ramp_fraction` of the cycle, then `beta` (Fu et al.). `beta` is
     the model's own `beta`. The step count continues across `fit` calls.
+
+    The weight is computed inside the train step from the optimizer's step
+    counter (`zoo.models.schedules`), so it is exact under any
+    `steps_per_execution` and under XLA; `kl_weight` shows the weight of the
+    last step (logged as `kl_weight` each epoch).
 
     Args:
         schedule: str. `"linear"` or `"cyclical"`. Defaults to `"linear"`.
@@ -47,6 +58,9 @@ class KLAnnealing(keras.callbacks.Callback):
             Defaults to `0.5`.
         start: float in [0, 1]. Weight at the start of a ramp, as a fraction
             of `beta`. Defaults to `0.0`.
+
+    Example:
+    >>> m.fit(x, epochs=20, callbacks=[zoo.callbacks.KLAnnealing("cyclical", cycle_steps=500)])
 
     Reference:
     - Bowman et al., "Generating Sentences from a Continuous Space", CoNLL 2016.
@@ -62,27 +76,45 @@ class KLAnnealing(keras.callbacks.Callback):
         self.ramp_fraction = checks.number_in_range(
             "ramp_fraction", ramp_fraction, 0.0, 1.0, low_open=True)
         self.start = checks.number_in_range("start", start, 0.0, 1.0)
+        # Steps of the schedule already taken (set it to resume a schedule).
         self.step = 0
+        self._first_step = None
 
     def fraction(self, step):
         """The schedule's weight at `step`, as a fraction of `beta`, in [start, 1]."""
-        if self.schedule == "linear":
-            progress = min(step / self.warmup_steps, 1.0)
-        else:
-            ramp = self.ramp_fraction * self.cycle_steps
-            progress = min((step % self.cycle_steps) / ramp, 1.0)
-        return self.start + (1.0 - self.start) * progress
+        return schedules.kl_fraction(step, self.schedule, self.warmup_steps, self.cycle_steps,
+                                     self.ramp_fraction, self.start)
+
+    def _graph_schedules(self):
+        return getattr(self.model, "schedules", None)
 
     def on_train_begin(self, logs=None):
         _require(self.model, "posterior", "KLAnnealing")
+        if self._graph_schedules() is not None:
+            self._first_step = _optimizer_step(self.model) - self.step
+            self._graph_schedules().set_kl(self.schedule, self._first_step, self.warmup_steps,
+                                           self.cycle_steps, self.ramp_fraction, self.start)
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.model.kl_weight.assign(self.model.beta * self.fraction(self.step))
-        self.step += 1
+        if self._graph_schedules() is None:  # a model without graph schedules: per batch
+            self.model.kl_weight.assign(self.model.beta * self.fraction(self.step))
+            self.step += 1
+
+    def _show_last_weight(self):
+        if self._graph_schedules() is not None:
+            self.step = _optimizer_step(self.model) - self._first_step
+            self.model.kl_weight.assign(self.model.beta * self.fraction(max(self.step - 1, 0)))
 
     def on_epoch_end(self, epoch, logs=None):
+        self._show_last_weight()
         if logs is not None:
             logs["kl_weight"] = float(self.model.kl_weight.numpy())
+
+    def on_train_end(self, logs=None):
+        # Later `fit` calls without this callback keep the last weight, as a constant.
+        self._show_last_weight()
+        if self._graph_schedules() is not None:
+            self._graph_schedules().clear_kl()
 
 
 class FreeBits(keras.callbacks.Callback):
@@ -90,29 +122,68 @@ class FreeBits(keras.callbacks.Callback):
 
     Below the threshold a dimension's batch-mean KL is not penalized, so the
     encoder can start using every unit before the KL pushes back. With
-    `until_epoch`, the threshold returns to 0 from that epoch on.
+    `until_epoch` (or `until_step`), the threshold returns to 0 from that
+    epoch (training step) on. The threshold is computed inside the train step
+    from the optimizer's step counter, so it switches off at the exact step
+    under any `steps_per_execution`.
 
     Args:
         nats: float >= 0. Threshold per latent dimension.
         until_epoch: int or None. First epoch (0-based) without free bits.
             Defaults to `None` (kept for the whole run).
+        until_step: int or None. First training step (counted from this
+            callback's first step) without free bits. Defaults to `None`.
+
+    Example:
+    >>> m.fit(x, epochs=30, callbacks=[zoo.callbacks.FreeBits(0.5, until_epoch=10)])
 
     Reference:
     - Kingma et al., "Improved Variational Inference with Inverse
       Autoregressive Flow", NeurIPS 2016.
     """
 
-    def __init__(self, nats, until_epoch=None):
+    def __init__(self, nats, until_epoch=None, until_step=None):
         super().__init__()
         self.nats = checks.number_in_range("nats", nats, 0.0)
         if until_epoch is not None:
             until_epoch = checks.positive_int("until_epoch", until_epoch)
+        if until_step is not None:
+            until_step = checks.positive_int("until_step", until_step)
         self.until_epoch = until_epoch
+        self.until_step = until_step
+        self._first_step = None
+
+    def on_train_begin(self, logs=None):
+        if self._first_step is None:
+            self._first_step = _optimizer_step(self.model)
 
     def on_epoch_begin(self, epoch, logs=None):
         _require(self.model, "posterior", "FreeBits")
+        graph = getattr(self.model, "schedules", None)
         on = self.until_epoch is None or epoch < self.until_epoch
-        self.model.free_bits_threshold.assign(self.nats if on else 0.0)
+        if graph is None:
+            self.model.free_bits_threshold.assign(self.nats if on else 0.0)
+            return
+        steps = math.inf
+        if self.until_step is not None:
+            steps = self.until_step
+        if self.until_epoch is not None:
+            # Re-set at every epoch start: an epoch's steps are known only then.
+            per_epoch = (self.params or {}).get("steps")
+            now = _optimizer_step(self.model) - self._first_step
+            remaining = (self.until_epoch - epoch) * per_epoch if on and per_epoch else (
+                math.inf if on else 0)
+            steps = min(steps, now + remaining)
+        graph.set_free_bits(self.nats, self._first_step, steps)
+
+    def on_train_end(self, logs=None):
+        graph = getattr(self.model, "schedules", None)
+        if graph is not None:
+            # Later `fit` calls without this callback keep the last threshold.
+            step = _optimizer_step(self.model) - 1
+            self.model.free_bits_threshold.assign(
+                float(graph.free_bits_threshold(step, self.model.free_bits_threshold)))
+            graph.clear_free_bits()
 
 
 class ActiveUnits(keras.callbacks.Callback):
@@ -185,11 +256,16 @@ class CodebookRestarts(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         _require(self.model, "discrete_codes", "CodebookRestarts")
+        self.step = _optimizer_step(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
-        if self.every_steps is not None and self.step % self.every_steps == 0:
+        # With steps_per_execution > 1 this runs once per execution: count optimizer
+        # steps and restart at the first call at or after each multiple of every_steps.
+        step = _optimizer_step(self.model)
+        every = self.every_steps
+        if every is not None and step // every > self.step // every:
             self._restart()
+        self.step = step
 
     def on_epoch_end(self, epoch, logs=None):
         if self.every_steps is None:

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from zoo import checks
 from zoo.models import distributions as dists
+from zoo.models import schedules
 from zoo.models.base import Autoencoder
 from zoo.models.registry import register_variant
 
@@ -106,6 +107,8 @@ class VAE(Autoencoder):
         self.free_bits_threshold = keras.Variable(
             free_bits, trainable=False, name="free_bits_threshold", dtype="float32"
         )
+        # KL annealing and free bits as functions of the optimizer step (set by callbacks).
+        self.schedules = schedules.StepSchedules()
         if likelihood == "normal" and likelihood_scale == "learned":
             self.likelihood_log_scale = self.add_weight(
                 shape=(), name="likelihood_log_scale", initializer="zeros"
@@ -182,22 +185,40 @@ class VAE(Autoencoder):
 
     # ------------------------------------------------------ objective
 
+    def _negative_log_likelihood(self, target, outputs):
+        # Fused closed forms of `-likelihood_distribution(outputs).log_prob(target)`.
+        if self.likelihood == "bernoulli":
+            return dists.bernoulli_negative_log_likelihood(target, outputs)
+        scale = (tf.exp(self.likelihood_log_scale) if self.likelihood_scale == "learned"
+                 else self.likelihood_scale)
+        return dists.normal_negative_log_likelihood(target, outputs, scale)
+
     def loss_terms(self, x, target, training=False):
-        posterior = self.posterior(x, training=training)
-        z = posterior.sample()
-        outputs = self.decoder(z, training=training)
-        reconstruction = -tf.reduce_mean(self.likelihood_distribution(outputs).log_prob(target))
-        threshold = tf.convert_to_tensor(self.free_bits_threshold)
+        step = schedules.training_step(self)
+        threshold = self.schedules.free_bits_threshold(step, self.free_bits_threshold)
+        kl_weight = self.schedules.kl_weight(step, self.beta, self.kl_weight)
         if self.prior_name == "normal":
-            kl_dims = tf.reduce_mean(self.kl_per_dimension(posterior), axis=0)
+            # The TFP posterior's reparameterized sample and analytic KL, fused.
+            loc, raw_scale = tf.split(self.encoder(x, training=training), 2, axis=-1)
+            scale = tf.nn.softplus(raw_scale) + dists.MIN_SCALE
+            z = loc + scale * tf.random.normal(tf.shape(loc), dtype=loc.dtype)
+            outputs = self.decoder(z, training=training)
+            reconstruction = tf.reduce_mean(self._negative_log_likelihood(target, outputs))
+            kl_dims = tf.reduce_mean(dists.kl_to_standard_normal(loc, scale), axis=0)
             kl = tf.reduce_sum(kl_dims)
             # max(KL_d, 0) = KL_d: with the threshold at 0 this is the plain KL.
             penalized = tf.reduce_sum(tf.maximum(kl_dims, threshold))
         else:
+            posterior = self.posterior(x, training=training)
+            z = posterior.sample()
+            outputs = self.decoder(z, training=training)
+            reconstruction = tf.reduce_mean(self._negative_log_likelihood(target, outputs))
             kl = tf.reduce_mean(self.kl_divergence(posterior, z))
             penalized = tf.maximum(kl, threshold * self.latent_dim)
-        loss = reconstruction + tf.cast(self.kl_weight, kl.dtype) * penalized
-        return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
+        loss = reconstruction + tf.cast(kl_weight, kl.dtype) * penalized
+        # The schedules' values of this step, for inspection (not tracked in `fit` logs).
+        return {"loss": loss, "reconstruction": reconstruction, "kl": kl, "kl_weight": kl_weight,
+                "free_bits_threshold": threshold}
 
     def negative_elbo(self, x):
         """Per-example -ELBO in nats (one posterior sample), shape `(batch,)`."""

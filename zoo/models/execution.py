@@ -1,0 +1,171 @@
+"""How an aezoo model runs: training defaults that amortize Keras' per-step cost, and
+inference batch by batch.
+
+Training. On a CPU, Keras' fixed cost per `train_function` call dominates
+small models: the same MLP VAE trains 3.5k samples/s with
+`steps_per_execution=1` and 6.0k with 40 (DESIGN §9). `Autoencoder.compile`
+therefore runs `STEPS_PER_EXECUTION` steps per call unless told otherwise;
+schedules that must change at every step live in the graph
+(`zoo.models.schedules`). XLA (`jit_compile=True`) speeds MLPs up and
+slows convolutions down on a CPU, and compiling costs seconds, so with
+`jit_compile="auto"` each `fit` decides: XLA when the backbone gains from it
+(`Backbone.xla_on_cpu`), the run is long enough to repay the compilation
+(`XLA_MIN_STEPS`), and nothing rules it out (a distribution strategy, mixed
+precision, a variant that opts out with `xla_training = False`). With a GPU,
+Keras' own `"auto"` rule applies.
+
+Inference. `encode`, `decode`, `reconstruct` and `score` take numpy (or
+anything numpy converts) and return numpy, computed `batch_size` examples at
+a time, so memory grows with the batch, not with the data. A `tf.Tensor` or
+`tf.Variable` gives a tensor, computed with TensorFlow ops only, so that
+`tf.GradientTape` sees through it. Both are checked before any work.
+"""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from zoo import checks
+
+AUTO = "auto"
+STEPS_PER_EXECUTION = 32
+# XLA compiles the MLP VAE's train step in ~5-10 s on this CPU and saves ~15-30% per
+# step; below about this many steps in one `fit` call the compilation does not pay.
+XLA_MIN_STEPS = 1000
+INFERENCE_BATCH_SIZE = 256
+
+
+# ------------------------------------------------------------------ training
+
+
+def resolve_compile_options(steps_per_execution, jit_compile):
+    """Returns `(steps_per_execution, jit_compile, auto_steps, auto_jit)` for `compile`.
+
+    `"auto"` (or None) means aezoo's choice: `STEPS_PER_EXECUTION`, and XLA
+    decided per `fit` call (off until then).
+    """
+    auto_steps = steps_per_execution is None or steps_per_execution == AUTO
+    auto_jit = jit_compile is None or jit_compile == AUTO
+    if auto_steps:
+        steps_per_execution = STEPS_PER_EXECUTION
+    else:
+        steps_per_execution = checks.positive_int("steps_per_execution", steps_per_execution)
+    if not auto_jit and not isinstance(jit_compile, bool):
+        raise ValueError("`jit_compile` must be True, False or 'auto'. "
+                         f"Received: jit_compile={jit_compile!r}")
+    return steps_per_execution, (False if auto_jit else jit_compile), auto_steps, auto_jit
+
+
+def planned_steps(x, fit_kwargs):
+    """Training steps that a `fit(x, **fit_kwargs)` call will run, or None when unknown."""
+    epochs = fit_kwargs.get("epochs", 1) - fit_kwargs.get("initial_epoch", 0)
+    per_epoch = fit_kwargs.get("steps_per_epoch")
+    if per_epoch is None:
+        if isinstance(x, tf.data.Dataset):
+            cardinality = int(x.cardinality())
+            per_epoch = cardinality if cardinality >= 0 else None
+        elif hasattr(x, "shape") and len(getattr(x, "shape", ())) > 0:
+            per_epoch = math.ceil(x.shape[0] / (fit_kwargs.get("batch_size") or 32))
+    return None if per_epoch is None else max(epochs, 0) * per_epoch
+
+
+def wants_xla(model, steps):
+    """Whether a `fit` of `steps` steps should run under XLA (see the module docstring)."""
+    import keras
+
+    from zoo.models import registry
+
+    if tf.config.list_physical_devices("GPU"):
+        return bool(model._resolve_auto_jit_compile())
+    if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None):
+        return False  # collectives inside an XLA cluster; Keras does the same
+    if keras.config.dtype_policy().compute_dtype != "float32":
+        return False
+    if not getattr(model, "xla_training", True):  # a variant's opt-out (e.g. vq_vae)
+        return False
+    backbone = getattr(model, "backbone", None)
+    if backbone not in registry.list_backbones() or not registry.backbone(backbone).xla_on_cpu:
+        return False
+    return steps is None or steps >= XLA_MIN_STEPS
+
+
+def choose_xla(model, x, fit_kwargs):
+    """Before a `fit`: switches XLA on or off when `compile` left it to aezoo."""
+    if not getattr(model, "_auto_jit_compile", False):
+        return
+    want = wants_xla(model, planned_steps(x, fit_kwargs))
+    if bool(model.jit_compile) != want:
+        model.jit_compile = want
+        # Keras caches the traced functions: trace them again with the new setting.
+        model.train_function = model.test_function = model.predict_function = None
+
+
+# ----------------------------------------------------------------- inference
+
+
+def is_tensor(x):
+    """True for TensorFlow tensors and variables (eager or symbolic) and Keras tensors."""
+    return isinstance(x, tf.Tensor | tf.Variable) or checks.is_symbolic(x)
+
+
+def checked_tensor(x, shape, where, name="x"):
+    """Checks a tensor batch like `checks.batch_array`, with TensorFlow ops only.
+
+    The result is `x` read as float32; a `tf.GradientTape` watching `x` (or
+    the variable) sees through the check.
+    """
+    if checks.is_symbolic(x) and not isinstance(x, tf.Variable):
+        return checks.batch_array(x, shape, where, name)  # static shape check only
+    expected = "(batch, " + ", ".join(str(d) for d in shape) + ")"
+    dtype = tf.as_dtype(x.dtype)
+    if not (dtype.is_floating or dtype.is_integer or dtype.is_bool):
+        raise TypeError(f"{where} expects `{name}` as a numeric array of shape {expected}. "
+                        f"Received: {name}.dtype={dtype.name}")
+    static = tuple(x.shape)
+    if len(static) != len(shape) + 1 or tuple(static[1:]) != tuple(shape):
+        raise ValueError(
+            f"{where} expects `{name}` of shape {expected}. Received: {name}.shape={static}")
+    if static[0] == 0:
+        raise ValueError(f"{where} expects a non-empty batch. Received: {name}.shape={static}")
+    tensor = tf.cast(tf.convert_to_tensor(x), tf.float32)
+    if dtype.is_floating:
+        bad = int(tf.reduce_sum(tf.cast(~tf.math.is_finite(tensor), tf.int32)))
+        if bad:
+            raise ValueError(f"{where} expects finite values in `{name}`. Received: {bad} NaN "
+                             "or inf values")
+    return tensor
+
+
+def batched(function, x, shape, where, name="x", batch_size=INFERENCE_BATCH_SIZE):
+    """Runs a tensor `function` over `x` batch by batch; checks `x` first.
+
+    Args:
+        function: callable. Maps a float32 batch `(b,) + shape` to outputs
+            with the batch axis first.
+        x: numpy-convertible array, or a `tf.Tensor` / `tf.Variable`.
+        shape: tuple. Shape of one example.
+        where: str. Name of the calling method, for error messages.
+        name: str. Name of the argument, for error messages.
+        batch_size: int. Examples per call.
+
+    Returns:
+        A numpy array for numpy input; a tensor for tensor input (differentiable
+        with respect to it).
+    """
+    batch_size = checks.positive_int("batch_size", batch_size)
+    if is_tensor(x):
+        tensor = checked_tensor(x, shape, where, name)
+        n = tensor.shape[0]
+        if n is None or n <= batch_size:
+            return function(tensor)
+        return tf.concat([function(tensor[i: i + batch_size])
+                          for i in range(0, n, batch_size)], axis=0)
+    array = checks.batch_array(x, shape, where, name)
+    outputs = None
+    for i in range(0, len(array), batch_size):
+        values = np.asarray(function(tf.constant(array[i: i + batch_size])))
+        if outputs is None:
+            outputs = np.empty((len(array),) + values.shape[1:], values.dtype)
+        outputs[i: i + len(values)] = values
+    return outputs
