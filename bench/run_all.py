@@ -20,6 +20,9 @@ from bench.common import RESULTS
 
 # peak first: its matmul peak wants a machine without TensorFlow's thread pools running.
 BENCHMARKS = ("peak", "inference", "train_throughput")
+# Against peer libraries; they need the optional `peers` extra (pip install -e ".[peers]"),
+# so they run only when named: --only peers_training. Result name -> module under bench/.
+PEER_BENCHMARKS = {"peers_training": "peers.training"}
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
 README_HEAD = """# aezoo benchmarks
 
@@ -39,7 +42,8 @@ Re-run one benchmark: `python -m bench.<name> [--quick]`; all of them:
 
 def run_benchmark(name, quick, out_dir):
     """Runs `bench.<name>` in a fresh process (fresh thread pools, clean timings)."""
-    command = [sys.executable, "-m", f"bench.{name}"] + (["--quick"] if quick else [])
+    module = PEER_BENCHMARKS.get(name, name)
+    command = [sys.executable, "-m", f"bench.{module}"] + (["--quick"] if quick else [])
     if out_dir:
         command += ["--out", out_dir]
     started = time.perf_counter()
@@ -87,6 +91,9 @@ def headline_lines(results_dir):
                 f"{r['backbone']} size {r['int8_size_ratio_reconstruct']:.3f}, reconstruction "
                 f"MSE {r['int8_mse_ratio']:.3f}" for r in int8)
                 + "; targets size <= 0.35, MSE <= 1.05.")
+    peers = _load(results_dir, "peers_training")
+    if peers:
+        lines.append(peers_training_headline(peers))
     peak = _load(results_dir, "peak")
     if peak:
         lines.append(f"- MLP encoder at batch 256, fastest runtime ({peak['fastest_runtime']}): "
@@ -96,7 +103,18 @@ def headline_lines(results_dir):
     return lines
 
 
-def readme_text(results_dir, names=BENCHMARKS):
+def peers_training_headline(peers):
+    """The aezoo / pythae training line: throughput ratio and IW-NLL gap per configuration."""
+    rows = "; ".join(
+        f"{r['net']} {r['cores']} core{'s' if r['cores'] == 'all' else ''} "
+        f"({r['epochs']} epochs) {r['contenders']['aezoo']['ratio_to_pythae']:.2f}, IW-NLL "
+        f"{r['contenders']['aezoo']['iw_nll_minus_pythae']:+.2f} nats"
+        for r in peers["rows"])
+    return ("- aezoo / pythae VAE training throughput (same net, same core, default settings): "
+            f"{rows}; targets >= 1.0 (aim 1.25), IW-NLL within +0.5 nats after 100 epochs.")
+
+
+def readme_text(results_dir, names=BENCHMARKS + tuple(PEER_BENCHMARKS)):
     """Returns bench/README.md: the head, the headlines, then each markdown result."""
     sections = [README_HEAD]
     headlines = headline_lines(results_dir)
@@ -111,7 +129,7 @@ def readme_text(results_dir, names=BENCHMARKS):
     return "\n\n".join(sections) + "\n"
 
 
-def write_readme(results_dir, path=README, names=BENCHMARKS):
+def write_readme(results_dir, path=README, names=BENCHMARKS + tuple(PEER_BENCHMARKS)):
     """Writes the README from the results in `results_dir`; returns its path."""
     with open(path, "w") as f:
         f.write(readme_text(results_dir, names))
@@ -129,9 +147,10 @@ def main(argv=None):
                              "<out>/README.md)")
     args = parser.parse_args(argv)
     names = tuple(n for n in args.only.split(",") if n)
-    unknown = sorted(set(names) - set(BENCHMARKS))
+    known = BENCHMARKS + tuple(PEER_BENCHMARKS)
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise SystemExit(f"Unknown benchmark {unknown}. Expected some of {list(BENCHMARKS)}.")
+        raise SystemExit(f"Unknown benchmark {unknown}. Expected some of {list(known)}.")
     seconds = {name: run_benchmark(name, args.quick, args.out) for name in names}
     results_dir = args.out or RESULTS
     readme = args.readme or (os.path.join(args.out, "README.md") if args.out else README)
