@@ -13,6 +13,7 @@ True
 >>> z = run(x_test[:8])
 """
 
+from export.codecs import export_codec, load_codec
 from export.common import ENDPOINTS, FORMATS, QUANTIZE_MODES
 from export.detector import ExportedDetector, load_detector
 from export.exporter import (
@@ -35,7 +36,9 @@ __all__ = [
     "ParityError",
     "Runtime",
     "VerifyReport",
+    "export_codec",
     "export_model",
+    "load_codec",
     "load_detector",
     "load_runtime",
     "verify",

@@ -688,6 +688,37 @@ _add("detector-cli-no-window", "detectors", "aezoo detect ae_conv_ecg --data ser
      "a one-column series without --window", "exit 2", ("--window is required",))
 
 
+# ------------------------------------------------------------------ codecs
+# Bad bitstreams into a codec's `decompress` (issue 15), for the Keras codec and its
+# TensorFlow-free export alike. Run by tests/codecs/test_codec_reliability.py.
+
+AREAS["codecs"] = "Bad bitstreams into `zoo.codecs` codecs and `export.load_codec` (`decompress`)"
+for _key, _text, _fragments in (
+    ("truncated", "a digit's bitstream cut to half its bytes", ("checksum",)),
+    ("truncated-header", "the first 5 bytes of a bitstream", ("truncated", "5 bytes")),
+    ("empty", "b''", ("truncated", "0 bytes")),
+    ("garbage", "200 seeded random bytes", ("magic",)),
+    ("other-codec", "a bitstream written by another codec preset", ("another codec",)),
+    ("future-version", "a header with format version 2 (checksum recomputed)",
+     ("version 2", "format version 1")),
+    ("huge-shape", "a valid header (checksum recomputed) claiming shape 100000x100000x1",
+     ("100000, 100000, 1", "at most")),
+    ("flipped-bit", "one payload bit flipped", ("checksum",)),
+    ("trailing-bytes", "a valid payload with 4 extra bytes and a recomputed checksum",
+     ("Corrupt payload",)),
+    ("not-bytes", "a numpy array instead of bytes", ("must be bytes",)),
+):
+    _add(f"codec-{_key}", "codecs", "codec.decompress(data)", _text, "ValueError", _fragments,
+         "also for export.load_codec(folder)")
+for _key, _text, _fragments in (
+    ("nan-image", "an image with NaN", ("NaN",)),
+    ("wrong-channels", "a (28, 28, 3) image to a 1-channel codec", ("(H, W, 1)", "(28, 28, 3)")),
+    ("out-of-range", "an image with values in [0, 255]", ("[0, 1]", "255")),
+):
+    _add(f"codec-{_key}", "codecs", "codec.compress(x)", _text, "ValueError", _fragments)
+_add("codec-cli-garbage", "codecs", "aezoo decompress garbage.bin out.png",
+     "a file of random bytes", "exit 2", ("not an aezoo codec bitstream",))
+
 _BY_ID = {c.id: c for c in CASES}
 if len(_BY_ID) != len(CASES):
     raise RuntimeError("duplicate reliability case ids")
