@@ -16,12 +16,13 @@ declare -A RECIPES=(
   [denoising_ae_conv_mnist]="denoising_ae --backbone conv --data mnist5k --latent-dim 32 --epochs 30 --batch-size 64 --learning-rate 0.002 --lr-schedule cosine --seed 0 --option filters=(32,64) --option corruption=gaussian --option noise_level=0.3"
   [contractive_ae_mlp_mnist]="contractive_ae --backbone mlp --data mnist5k --latent-dim 16 --epochs 20 --batch-size 64 --learning-rate 0.001 --lr-schedule cosine --seed 0 --option hidden_units=(256,) --option contractive_weight=0.01"
   [vq_vae_conv_mnist]="vq_vae --backbone conv --data mnist5k --latent-dim 16 --epochs 30 --batch-size 64 --learning-rate 0.002 --lr-schedule cosine --codebook-restarts --prior-epochs 15 --seed 0 --option filters=(32,64) --option num_embeddings=64"
+  [ldm_conv_mnist]="ae --backbone conv --data mnist5k --latent-dim 16 --epochs 40 --batch-size 64 --learning-rate 0.002 --lr-schedule cosine --prior diffusion --prior-epochs 300 --seed 0 --option filters=(32,64)"
   [ae_conv_ecg]="ae --backbone conv --data ecg_mitdb --train-option stride=1 --latent-dim 16 --epochs 20 --batch-size 64 --learning-rate 0.001 --seed 0 --option filters=(16,32)"
   [ae_recurrent_ecg]="ae --backbone recurrent --data ecg_mitdb --train-option stride=4 --latent-dim 16 --epochs 100 --batch-size 32 --learning-rate 0.01 --lr-schedule cosine --clipnorm 1 --seed 0 --option units=32 --option cell=gru"
   [mnist_classifier]="classifier --data mnist5k --epochs 15 --batch-size 64 --learning-rate 0.001 --lr-schedule cosine --seed 0"
 )
 ORDER=(mnist_classifier ae_mlp_mnist ae_conv_mnist vae_mlp_mnist vae_conv_mnist
-       vq_vae_conv_mnist denoising_ae_conv_mnist sparse_ae_mlp_mnist contractive_ae_mlp_mnist
+       vq_vae_conv_mnist ldm_conv_mnist denoising_ae_conv_mnist sparse_ae_mlp_mnist contractive_ae_mlp_mnist
        ae_conv_ecg ae_recurrent_ecg)
 
 for preset in "${@:-${ORDER[@]}}"; do
