@@ -28,8 +28,11 @@ trap cleanup EXIT
 started=$(date +%s)
 say() { echo "[wheel-check $(( $(date +%s) - started ))s] $*"; }
 
-say "building the wheel"
-"$PY" -m pip wheel --no-deps --no-build-isolation -q "$REPO" -w "$WORK/dist" >/dev/null
+say "building the wheel from a copy of the working tree (no stale build/ folder)"
+mkdir -p "$WORK/src"
+(cd "$REPO" && git ls-files -z --cached --others --exclude-standard \
+  | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$WORK/src"
+"$PY" -m pip wheel --no-deps -q "$WORK/src" -w "$WORK/dist" >/dev/null
 WHEEL=$(ls "$WORK"/dist/aezoo-*.whl)
 say "$(basename "$WHEEL"): $(du -h "$WHEEL" | cut -f1), $(unzip -l "$WHEEL" | grep -c 'zoo/saved_models/') preset files"
 

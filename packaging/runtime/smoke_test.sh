@@ -16,7 +16,7 @@ started=$(date +%s)
 say() { echo "[runtime-check $(( $(date +%s) - started ))s] $*"; }
 
 say "building the aezoo-runtime wheel"
-"$PY" -m pip wheel --no-deps --no-build-isolation -q "$REPO/packaging/runtime" -w "$WORK/dist" >/dev/null
+"$PY" -m pip wheel --no-deps -q "$REPO/packaging/runtime" -w "$WORK/dist" >/dev/null
 WHEEL=$(ls "$WORK"/dist/aezoo_runtime-*.whl)
 say "$(basename "$WHEEL"): $(unzip -l "$WHEEL" | tail -1 | awk '{print $1}') bytes unpacked"
 
