@@ -455,9 +455,6 @@ def run(nets=("mlp", "conv"), cores=("one", "all"), epochs=100, other_epochs=20,
         contenders=("aezoo", "aezoo plain", "pythae"), quick=False, out_dir=None,
         baseline_tree=None):
     """Measures every (net, cores) configuration; writes `peers_training.{json,md}`."""
-    import pythae
-    import torch
-
     rows = []
     with tempfile.TemporaryDirectory() as log_folder:
         for net in nets:
@@ -466,19 +463,47 @@ def run(nets=("mlp", "conv"), cores=("one", "all"), epochs=100, other_epochs=20,
                 rows.append(run_configuration(net, core, list(contenders), n_epochs,
                                               min(rounds, n_epochs), log_folder, quick,
                                               baseline_tree=baseline_tree))
-    headline = next((r for r in rows if (r["net"], r["cores"]) == ("mlp", "one")), rows[0])
+    payload = payload_of(rows, quick)
+    kwargs = {"out_dir": out_dir} if out_dir else {}
+    write_results(NAME, payload, markdown(payload), **kwargs)
+    return payload
+
+
+def payload_of(rows, quick, parts=None):
+    """The result payload of measured rows (headline: mlp on one core)."""
+    import pythae
+    import torch
+
+    order = {("mlp", "one"): 0, ("mlp", "all"): 1, ("conv", "one"): 2, ("conv", "all"): 3}
+    rows = sorted(rows, key=lambda r: order.get((r["net"], r["cores"]), 4))
+    headline = rows[0]["contenders"]["aezoo"]
     payload = {"quick": quick, "rows": rows, "iw_samples": IW_SAMPLES,
                "learning_rate": LEARNING_RATE,
                "versions": {"torch": torch.__version__,
                             "pythae": getattr(pythae, "__version__", _version("pythae")),
                             "tensorflow": _version("tensorflow"), "keras": _version("keras")},
-               "headline": {"net": headline["net"], "cores": headline["cores"],
-                            "epochs": headline["epochs"],
-                            "ratio_to_pythae": headline["contenders"]["aezoo"]["ratio_to_pythae"],
-                            "iw_nll_minus_pythae":
-                                headline["contenders"]["aezoo"]["iw_nll_minus_pythae"]}}
-    kwargs = {"out_dir": out_dir} if out_dir else {}
-    write_results(NAME, payload, markdown(payload), **kwargs)
+               "headline": {"net": rows[0]["net"], "cores": rows[0]["cores"],
+                            "epochs": rows[0]["epochs"],
+                            "ratio_to_pythae": headline["ratio_to_pythae"],
+                            "iw_nll_minus_pythae": headline["iw_nll_minus_pythae"]}}
+    if parts:
+        payload["parts"] = parts
+    return payload
+
+
+def merge(paths, out_dir):
+    """Writes one result from the rows of several runs (run in parallel, one configuration
+    each); every row keeps the command that measured it under `parts`."""
+    payloads = []
+    for path in paths:
+        with open(path) as f:
+            payloads.append(json.load(f))
+    rows = [row for p in payloads for row in p["rows"]]
+    parts = [{"command": p["command"], "date": p["machine"]["date"],
+              "configurations": [f"{r['net']}/{r['cores']}" for r in p["rows"]]}
+             for p in payloads]
+    payload = payload_of(rows, any(p["quick"] for p in payloads), parts)
+    write_results(NAME, payload, markdown(payload), out_dir=out_dir)
     return payload
 
 
@@ -520,9 +545,13 @@ def markdown(payload):
             f"{h['iw_nll_minus_pythae']:+.2f} nats (target <= +0.5). Every contender runs in "
             "its own process, rounds interleaved; a round's rate is the examples over its "
             "median epoch time. `aezoo` uses the defaults of `compile`; `aezoo plain` a plain "
-            "Keras compile (`steps_per_execution=1`, no XLA). pythae runs its `BaseTrainer` "
+            "Keras compile (`steps_per_execution=1`, no XLA); `aezoo baseline` the `aezoo` "
+            "contender run from the code before the training-speed change (`--baseline-tree`, "
+            "a `git archive` of that revision). pythae runs its `BaseTrainer` "
             "`train()` with its default callbacks; IW-NLL by its "
-            f"`get_nll`. {versions}.\n")
+            f"`get_nll`. {versions}.\n" + "".join(
+                f"\n- {', '.join(p['configurations'])}: `{p['command']}` ({p['date']})"
+                for p in payload.get("parts", [])))
 
 
 def main(argv=None):
@@ -540,10 +569,14 @@ def main(argv=None):
                         help="tiny networks, 400 examples, 2 epochs: checks that it runs")
     parser.add_argument("--baseline-tree", default=None,
                         help="another checkout to run as the 'aezoo baseline' contender")
+    parser.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                        help="combine the rows of earlier results (one configuration each)")
     parser.add_argument("--out", default=None, help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main(json.loads(args.worker))
+    if args.merge:
+        return merge(args.merge, args.out or RESULTS)
     contenders = tuple(c for c in args.contenders.split(",") if c)
     if "pythae" not in contenders or "aezoo" not in contenders:
         raise SystemExit(f"--contenders needs 'aezoo' and 'pythae'. Received: {args.contenders}")
