@@ -1,7 +1,8 @@
 """Writes docs/reliability.md: every reliability case, its expectation and observed outcome.
 
-Runs the reliability tests (tests/reliability/test_reliability_*.py, tests/models/test_properties.py,
-tests/training/test_interruption.py) with `AEZOO_RELIABILITY_LOG` set; each test
+Runs the reliability tests (tests/reliability/test_reliability_*.py,
+tests/models/test_properties.py, tests/training/test_interruption.py,
+tests/hub/test_reliability_hub.py) with `AEZOO_RELIABILITY_LOG` set; each test
 records what its cases did. The table is built from those records and the
 case list in tests/reliability_cases.py: nothing in it is typed by hand.
 
