@@ -85,7 +85,7 @@ def load(name_or_path, verify=True, sha256=None):
     from zoo.hub import folder, remote
 
     if not isinstance(name_or_path, (str, os.PathLike)):
-        raise TypeError("load expects a preset name, a path or a URL. Received: "
+        raise TypeError("load expects a preset name or a path (or a URL). Received: "
                         f"{name_or_path!r}")
     pin = None if sha256 is None else folder.check_sha256(sha256)
     name = os.fspath(name_or_path)
@@ -109,8 +109,11 @@ def load(name_or_path, verify=True, sha256=None):
                         "or was modified."
                     )
         return deserialize(path)
-    if os.path.isdir(name):
+    if folder.is_preset_folder(name):
         return folder.load_folder(name, sha256=pin)
+    if os.path.isdir(name) and not name.endswith(".keras"):
+        raise ValueError(f"{name} is not a preset folder: expected {folder.PRESET_FILE} in it "
+                         "(or pass a .keras file).")
     if name.endswith(".keras") or os.path.sep in name:
         if not os.path.isfile(name):
             raise FileNotFoundError(f"No such .keras file. Received: {name}")
