@@ -160,11 +160,18 @@ def mnist_protocol(digits, pyod_names, epochs, latent_dim, seed, progress=print)
         per_digit.append(row)
         progress(f"[mnist] digit {digit}: " + ", ".join(
             f"{k} {v:.3f}" for k, v in row.items() if k != "digit"))
+    return mnist_summary(per_digit, epochs, latent_dim)
+
+
+def mnist_summary(per_digit, epochs, latent_dim):
+    """Means over digits and the best detector of each library."""
+    per_digit = sorted(per_digit, key=lambda r: r["digit"])
     columns = [k for k in per_digit[0] if k != "digit"]
     mean = {c: float(np.mean([r[c] for r in per_digit])) for c in columns}
     best = {lib: max(((c, v) for c, v in mean.items() if c.startswith(lib)), key=lambda t: t[1])
             for lib in ("aezoo", "PyOD")}
-    return {"digits": list(digits), "epochs": epochs, "latent_dim": latent_dim,
+    return {"digits": [r["digit"] for r in per_digit], "epochs": epochs,
+            "latent_dim": latent_dim,
             "rows": per_digit, "mean": mean,
             "best": {lib: {"detector": c.removeprefix(f"{lib} "), "auroc": v}
                      for lib, (c, v) in best.items()}}
@@ -240,7 +247,12 @@ def main(argv=None):
                         help="also PyOD's AutoEncoder and VAE (needs torch)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="results folder (default bench/results)")
+    parser.add_argument("--merge", default=None, metavar="DIR,DIR",
+                        help="combine the results of runs over parts of the digits (run in "
+                             "parallel) into one result, instead of running")
     args = parser.parse_args(argv)
+    if args.merge:
+        return merge(args.merge.split(","), args.out)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from bench.common import RESULTS, write_results
 
@@ -269,6 +281,32 @@ def main(argv=None):
     report["seconds"] = time.perf_counter() - started
     report["headline"] = headline(report)
     paths = write_results("peers_detectors", report, markdown(report), args.out or RESULTS)
+    print(f"{report['headline']}\nwrote {', '.join(paths)}")
+    return report
+
+
+def merge(folders, out=None):
+    """Writes one result from runs that each covered some digits (and maybe the ECG part)."""
+    import json
+
+    from bench.common import RESULTS, write_results
+
+    parts = []
+    for folder in folders:
+        with open(os.path.join(folder, "peers_detectors.json")) as f:
+            parts.append(json.load(f))
+    report = {"config": {**parts[0]["config"], "merged_from": [p["command"] for p in parts]},
+              "seconds": sum(p["seconds"] for p in parts)}
+    ecg = [p["ecg"] for p in parts if "ecg" in p]
+    if ecg:
+        report["ecg"] = ecg[0]
+    rows = [r for p in parts if "mnist" in p for r in p["mnist"]["rows"]]
+    if rows:
+        first = next(p["mnist"] for p in parts if "mnist" in p)
+        report["mnist"] = mnist_summary(rows, first["epochs"], first["latent_dim"])
+        report["config"]["digits"] = report["mnist"]["digits"]
+    report["headline"] = headline(report)
+    paths = write_results("peers_detectors", report, markdown(report), out or RESULTS)
     print(f"{report['headline']}\nwrote {', '.join(paths)}")
     return report
 

@@ -42,7 +42,7 @@ def test_params_round_trip_and_clone_keeps_them():
 
 def test_fit_returns_self_and_calibrates_at_the_contamination_quantile(ecg):
     x_train, x_test, _ = ecg
-    detector = AnomalyDetector("ae_conv_ecg", contamination=0.1)
+    detector = AnomalyDetector("ae_conv_ecg", score="reconstruction", contamination=0.1)
     assert detector.fit(x_train) is detector
     assert not [k for k in vars(clone(detector)) if k.endswith("_")]  # clone drops fitted state
     scores = detector.decision_scores_
@@ -61,7 +61,7 @@ def test_fit_returns_self_and_calibrates_at_the_contamination_quantile(ecg):
 
 def test_scores_match_the_model_score_endpoint(ecg):
     x_train, x_test, _ = ecg
-    detector = AnomalyDetector("ae_conv_ecg").fit(x_train[:100])
+    detector = AnomalyDetector("ae_conv_ecg", score="reconstruction").fit(x_train[:100])
     expected = np.asarray(detector.model_.score(x_test[:50]))
     np.testing.assert_allclose(detector.decision_function(x_test[:50]), expected, rtol=1e-5)
 

@@ -144,8 +144,9 @@ def add_parser(subparsers):
     p.add_argument("--stride", type=int, default=1, help="step between windows (default 1)")
     p.add_argument("--contamination", type=float, default=0.1,
                    help="expected outlier fraction in (0, 0.5] (default 0.1)")
-    p.add_argument("--score", default="reconstruction",
-                   help="reconstruction, latent_knn, latent_lof, iw_nll or combined")
+    p.add_argument("--score", default="combined",
+                   help="combined (default), reconstruction, window_reconstruction, latent_knn, "
+                        "latent_lof or iw_nll")
     p.add_argument("--scaling", default="auto", help="auto, standard, window or none")
     p.add_argument("--epochs", type=int, default=None,
                    help="training epochs (a preset is then fine-tuned; default: calibrate only)")

@@ -11,8 +11,12 @@ from sklearn.base import BaseEstimator
 from zoo.detectors import scaling as scaling_lib
 from zoo.detectors import series as series_lib
 
-SCORES = ("reconstruction", "latent_knn", "latent_lof", "iw_nll")
-COMBINED = ("reconstruction", "latent_lof")
+SCORES = ("reconstruction", "window_reconstruction", "latent_knn", "latent_lof", "iw_nll")
+# What `score="combined"` averages, chosen by measurement (docs/detectors.md): on examples,
+# reconstruction + latent LOF; on series, also each window's error spread over its timesteps
+# and latent kNN, which catch segments that per-timestep errors miss.
+COMBINED = {"examples": ("reconstruction", "latent_lof"),
+            "series": ("reconstruction", "window_reconstruction", "latent_knn", "latent_lof")}
 DEFAULT_OPTIONS = {"conv": {"filters": (16, 32)}, "mlp": {"hidden_units": (256,)}}
 _BATCH = 512
 
@@ -77,19 +81,25 @@ class AnomalyDetector(BaseEstimator):
         epochs: int or None. Training epochs. None: no training for a given
             `model`, and an automatic budget (about 3,000 steps, 10 to 100
             epochs) for a new one. Defaults to `None`.
-        score: str or tuple of str. `"reconstruction"` (the model's score;
-            per-timestep squared error in series mode), `"latent_knn"` (mean
+        score: str or tuple of str. `"reconstruction"` (the model's
+            `score`; in series mode the squared error at each timestep),
+            `"window_reconstruction"` (series mode: each window's mean
+            squared error, spread over its timesteps), `"latent_knn"` (mean
             distance to the `n_neighbors` nearest training codes),
             `"latent_lof"` (local outlier factor of the code among the
             training codes), `"iw_nll"` (a VAE's importance-weighted NLL),
-            `"combined"` (`("reconstruction", "latent_lof")`), or a tuple of
-            these names: each component standardized by the median and
-            interquartile range of its training scores, then averaged.
-            Defaults to `"reconstruction"`.
+            `"combined"`, or a tuple of these names: each component is
+            standardized by the median and interquartile range of its
+            training scores, then the components are averaged. `"combined"`
+            is reconstruction + latent LOF on examples, and all four
+            deterministic scores on series. Defaults to `"combined"`, the
+            best on the benchmarks (docs/detectors.md).
         scaling: str. `"auto"`, `"standard"`, `"window"` or `"none"` (see
-            `zoo.detectors.scaling`). `"auto"` is `"window"` in series mode,
-            `"standard"` for a new model and `"none"` for a given model on
-            examples. Defaults to `"auto"`.
+            `zoo.detectors.scaling`). `"auto"`: `"standard"` for a new model;
+            for a given model `"none"` on examples (it expects its own
+            preprocessing) and `"window"` on series (the zoo's sequence
+            presets were trained on mean-subtracted windows). Defaults to
+            `"auto"`.
         n_neighbors: int. Neighbours of the latent scores. Defaults to `10`.
         iw_samples: int. Importance samples of `"iw_nll"`. Defaults to `64`.
         batch_size: int. Training batch size. Defaults to `64`.
@@ -119,7 +129,7 @@ class AnomalyDetector(BaseEstimator):
     """
 
     def __init__(self, model=None, variant="ae", backbone="conv", latent_dim=8, window=None,
-                 stride=1, contamination=0.1, epochs=None, score="reconstruction",
+                 stride=1, contamination=0.1, epochs=None, score="combined",
                  scaling="auto", n_neighbors=10, iw_samples=64, batch_size=64,
                  learning_rate=1e-3, options=None, seed=0, verbose=0):
         self.model = model
@@ -145,7 +155,8 @@ class AnomalyDetector(BaseEstimator):
     def _components(self):
         score = self.score
         if isinstance(score, str):
-            names = COMBINED if score == "combined" else (score,)
+            names = (COMBINED["series" if self.window is not None else "examples"]
+                     if score == "combined" else (score,))
         else:
             try:
                 names = tuple(score)
@@ -155,6 +166,9 @@ class AnomalyDetector(BaseEstimator):
         if not names or unknown:
             raise ValueError(f"`score` must be one of {list(SCORES) + ['combined']} or a tuple "
                              f"of {list(SCORES)}. Received: score={score!r}")
+        if self.window is None and "window_reconstruction" in names:
+            raise ValueError("score 'window_reconstruction' needs series mode (set `window`). "
+                             f"Received: score={score!r}, window=None")
         return tuple(dict.fromkeys(names))
 
     def _check_params(self):
@@ -273,14 +287,16 @@ class AnomalyDetector(BaseEstimator):
         """Returns {component: scores}, per example or (series mode) per timestep."""
         model = self.model_
         raw = {}
-        codes = None
+        codes = errors = None
         for name in self.components_:
-            if name == "reconstruction":
-                if starts is None:
-                    values = _batched(lambda c: model.score(c), x)
-                else:
+            if name == "reconstruction" and starts is None:
+                values = _batched(lambda c: model.score(c), x)
+            elif name in ("reconstruction", "window_reconstruction"):
+                if errors is None:
+                    # Squared error per timestep of each window, summed over features.
                     recon = _batched(lambda c: model.reconstruct(c), x)
-                    values = ((recon.astype(np.float64) - x) ** 2).sum(axis=-1)
+                    errors = ((recon.astype(np.float64) - x) ** 2).sum(axis=-1)
+                values = errors if name == "reconstruction" else errors.mean(axis=1)
             elif name == "iw_nll":
                 from zoo import evaluation
 
@@ -350,8 +366,8 @@ class AnomalyDetector(BaseEstimator):
                              f"Received: a {type(model).__name__}")
         scaling = self.scaling
         if scaling == "auto":
-            scaling = "window" if starts is not None else ("standard" if model is None
-                                                           else "none")
+            scaling = ("standard" if model is None
+                       else "window" if starts is not None else "none")
         self.scaling_ = scaling_lib.fit_scaling(x, scaling)
         x = scaling_lib.apply_scaling(x, self.scaling_)
         if model is None or self.epochs is not None:
