@@ -22,7 +22,7 @@ from bench.common import RESULTS
 BENCHMARKS = ("peak", "inference", "train_throughput")
 # Against peer libraries; they need the optional `peers` extra (pip install -e ".[peers]"),
 # so they run only when named: --only peers_training. Result name -> module under bench/.
-PEER_BENCHMARKS = {"peers_training": "peers.training"}
+PEER_BENCHMARKS = {"peers_training": "peers.training", "peers_detectors": "peers.detectors"}
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
 README_HEAD = """# aezoo benchmarks
 
@@ -94,6 +94,10 @@ def headline_lines(results_dir):
     peers = _load(results_dir, "peers_training")
     if peers:
         lines.append(peers_training_headline(peers))
+    detectors = _load(results_dir, "peers_detectors")
+    if detectors:
+        lines.append(f"- Anomaly detection, best aezoo detector vs best PyOD detector (AUROC): "
+                     f"{detectors['headline']}; target: aezoo ahead on both.")
     peak = _load(results_dir, "peak")
     if peak:
         lines.append(f"- MLP encoder at batch 256, fastest runtime ({peak['fastest_runtime']}): "
