@@ -15,6 +15,9 @@ through PyOD's detectors (default settings, flattened inputs) in one process:
   (`AnomalyDetector(latent_dim=..., epochs=...)`) and scores it several ways
   from the same network: reconstruction error, latent kNN and latent LOF on
   the encoder's codes, and their calibrated combination.
+- `series`: long real series, one score per timestep (`window=32`): Yahoo's
+  labelled series and real series with one injected anomalous segment; every
+  detector is fit on the whole unlabelled series (see `series_cases`).
 
 PyOD detectors: IForest, LOF, OCSVM, KNN, PCA, ECOD, COPOD, and (with
 `--deep`, needs torch) its AutoEncoder and VAE. Needs the optional `peers`
@@ -22,8 +25,9 @@ extra: `pip install -e ".[peers]"`.
 
 Writes `bench/results/peers_detectors.json` and `.md`.
 
-Run: python -m bench.peers.detectors [--quick] [--protocols ecg,mnist] [--digits 0,...,9]
-     [--epochs 10] [--latent-dim 16] [--deep] [--out DIR]
+Run: python -m bench.peers.detectors [--quick] [--protocols ecg,mnist,series]
+     [--digits 0,...,9] [--epochs 10] [--latent-dim 16] [--deep] [--out DIR]
+     python -m bench.peers.detectors --merge DIR1,DIR2   (runs split over digits)
 """
 
 import argparse
@@ -177,6 +181,77 @@ def mnist_summary(per_digit, epochs, latent_dim):
                      for lib, (c, v) in best.items()}}
 
 
+SERIES_SCORES = ("reconstruction", "window_reconstruction", "latent_knn", "latent_lof",
+                 "combined")
+
+
+def series_cases():
+    """Yields `(name, series, labels)`: real series with labelled anomalies.
+
+    Yahoo's labelled series (sktime) as shipped, and sktime's GunPoint
+    segmentation series (real hand-motion recordings) and the normal first
+    5,000 samples of the MIT-BIH excerpt, each with one injected anomalous
+    segment of 60 samples: Gaussian noise, an amplified stretch, or a level
+    shift.
+    """
+    import pandas as pd
+    import sktime
+
+    data = os.path.join(os.path.dirname(sktime.__file__), "datasets", "data")
+    table = pd.read_csv(os.path.join(data, "yahoo", "yahoo.csv"))
+    yield "yahoo (7 labelled points)", table["data"].to_numpy(np.float64), table["label"].to_numpy()
+    gunpoint = pd.read_csv(os.path.join(data, "segmentation", "GunPoint.csv"),
+                           header=None)[1].to_numpy(np.float64)
+    ecg = pd.read_csv(os.path.join(data, "mitdb", "mitdb.csv"))["data"].to_numpy(np.float64)[:5000]
+    for name, base, kind, start in (("gunpoint + noise", gunpoint, "noise", 1200),
+                                    ("gunpoint + amplified", gunpoint, "amplified", 1200),
+                                    ("gunpoint + level shift", gunpoint, "shift", 500),
+                                    ("ecg + amplified", ecg, "amplified", 3000)):
+        series, labels = base.copy(), np.zeros(len(base), np.int64)
+        part = slice(start, start + 60)
+        labels[part] = 1
+        segment = series[part]
+        if kind == "noise":
+            rng = np.random.default_rng(0)
+            series[part] = segment.mean() + rng.normal(0, base.std(), 60)
+        elif kind == "amplified":
+            series[part] = segment.mean() + 2.5 * (segment - segment.mean())
+        else:
+            series[part] = segment + 2 * base.std()
+        yield name, series, labels
+
+
+def series_protocol(pyod_names, window, epochs, seed, progress=print):
+    """Per-timestep AUROC on real series: aezoo from scratch vs PyOD on the same windows.
+
+    Every detector is fit on the whole unlabelled series. PyOD scores each
+    flattened (standardized) window; its window scores are averaged onto the
+    timesteps exactly as aezoo's window-level scores are.
+    """
+    from zoo.detectors import AnomalyDetector, per_timestep, sliding_windows
+
+    rows = []
+    for name, series, labels in series_cases():
+        row = {"series": name, "length": len(series), "anomalous": int(labels.sum())}
+        first = AnomalyDetector(window=window, epochs=epochs, seed=seed).fit(series)
+        for score in SERIES_SCORES:
+            detector = first if score == "combined" else AnomalyDetector(
+                model=first.model_, window=window, score=score,
+                scaling=first.scaling_["mode"]).fit(series)
+            row[f"aezoo {score}"] = auroc(detector.decision_function(series), labels)
+        windows, starts = sliding_windows((series - series.mean()) / series.std(), window)
+        for detector_name, (values, _) in pyod_scores(pyod_names, windows, windows,
+                                                      seed).items():
+            row[f"PyOD {detector_name}"] = auroc(
+                per_timestep(values, starts, len(series), window), labels)
+        rows.append(row)
+        progress(f"[series] {name}: " + ", ".join(
+            f"{k} {v:.3f}" for k, v in row.items() if k.startswith(("aezoo", "PyOD"))))
+    columns = [k for k in rows[0] if k.startswith(("aezoo", "PyOD"))]
+    mean = {c: float(np.mean([r[c] for r in rows])) for c in columns}
+    return {"window": window, "epochs": epochs, "rows": rows, "mean": mean}
+
+
 def markdown(report):
     config = report["config"]
     lines = ["# Anomaly detection: aezoo detectors against PyOD", "",
@@ -221,6 +296,23 @@ def markdown(report):
         b = mnist["best"]
         lines += ["", f"Best aezoo: {b['aezoo']['detector']} {b['aezoo']['auroc']:.3f}; "
                       f"best PyOD: {b['PyOD']['detector']} {b['PyOD']['auroc']:.3f}.", ""]
+    series = report.get("series")
+    if series:
+        columns = list(series["mean"])
+        lines += ["## Long series, one score per timestep", "",
+                  "Each detector is fit on the whole unlabelled series and scores every "
+                  f"timestep (window {series['window']}, stride 1). aezoo: "
+                  f"`AnomalyDetector(window={series['window']}, epochs={series['epochs']})`, "
+                  "a conv AE trained from scratch, scored each way from the same network; "
+                  "PyOD: its detectors on the same standardized windows, window scores "
+                  "averaged onto timesteps. Per-timestep AUROC.", "",
+                  "| series | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+        for row in series["rows"]:
+            lines.append(f"| {row['series']} | " + " | ".join(f"{row[c]:.3f}" for c in columns)
+                         + " |")
+        lines.append("| **mean** | " + " | ".join(f"**{series['mean'][c]:.3f}**"
+                                                  for c in columns) + " |")
+        lines.append("")
     lines.append(f"Ran in {report['seconds']:.0f} s.")
     return "\n".join(lines)
 
@@ -239,13 +331,15 @@ def headline(report):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one digit, 2 epochs: checks only")
-    parser.add_argument("--protocols", default="ecg,mnist")
+    parser.add_argument("--protocols", default="ecg,mnist,series")
     parser.add_argument("--digits", default="0,1,2,3,4,5,6,7,8,9")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--latent-dim", type=int, default=16)
     parser.add_argument("--deep", action="store_true",
                         help="also PyOD's AutoEncoder and VAE (needs torch)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--window", type=int, default=32, help="series protocol window")
+    parser.add_argument("--series-epochs", type=int, default=10)
     parser.add_argument("--out", default=None, help="results folder (default bench/results)")
     parser.add_argument("--merge", default=None, metavar="DIR,DIR",
                         help="combine the results of runs over parts of the digits (run in "
@@ -257,13 +351,14 @@ def main(argv=None):
     from bench.common import RESULTS, write_results
 
     protocols = [p for p in args.protocols.split(",") if p]
-    unknown = sorted(set(protocols) - {"ecg", "mnist"})
+    unknown = sorted(set(protocols) - {"ecg", "mnist", "series"})
     if unknown:
-        raise SystemExit(f"Unknown protocol {unknown}. Expected some of ['ecg', 'mnist'].")
+        raise SystemExit(f"Unknown protocol {unknown}. Expected some of ['ecg', 'mnist', "
+                         "'series'].")
     digits = tuple(int(d) for d in args.digits.split(","))
     epochs = args.epochs
     if args.quick:
-        digits, epochs = digits[:1], 2
+        digits, epochs, args.series_epochs = digits[:1], 2, 1
     pyod_names = PYOD_DETECTORS + (PYOD_DEEP if args.deep else ())
     started = time.perf_counter()
     report = {"config": {"protocols": protocols, "digits": list(digits), "epochs": epochs,
@@ -278,6 +373,9 @@ def main(argv=None):
     if "mnist" in protocols:
         report["mnist"] = mnist_protocol(digits, pyod_names, epochs, args.latent_dim, args.seed,
                                          progress=lambda line: print(line, flush=True))
+    if "series" in protocols:
+        report["series"] = series_protocol(PYOD_DETECTORS, args.window, args.series_epochs,
+                                           args.seed, progress=lambda line: print(line, flush=True))
     report["seconds"] = time.perf_counter() - started
     report["headline"] = headline(report)
     paths = write_results("peers_detectors", report, markdown(report), args.out or RESULTS)
@@ -297,9 +395,10 @@ def merge(folders, out=None):
             parts.append(json.load(f))
     report = {"config": {**parts[0]["config"], "merged_from": [p["command"] for p in parts]},
               "seconds": sum(p["seconds"] for p in parts)}
-    ecg = [p["ecg"] for p in parts if "ecg" in p]
-    if ecg:
-        report["ecg"] = ecg[0]
+    for key in ("ecg", "series"):
+        found = [p[key] for p in parts if key in p]
+        if found:
+            report[key] = found[0]
     rows = [r for p in parts if "mnist" in p for r in p["mnist"]["rows"]]
     if rows:
         first = next(p["mnist"] for p in parts if "mnist" in p)
