@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.join(REPO, "tests"))
 import reliability_cases  # noqa: E402
 
 TEST_FILES = ("tests/reliability/test_reliability_*.py", "tests/models/test_properties.py",
-              "tests/training/test_interruption.py", "tests/hub/test_reliability_hub.py")
+              "tests/training/test_interruption.py", "tests/hub/test_reliability_hub.py",
+              "tests/detectors/test_detector_errors.py")
 
 
 def test_paths():
