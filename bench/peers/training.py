@@ -394,12 +394,14 @@ class Contender:
 
 
 def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=False, seed=0,
-                      baseline_tree=None):
+                      baseline_tree=None, test_examples=None):
     """Trains every contender for `epochs` in `rounds` interleaved rounds; returns a row."""
     threads = 1 if cores == "one" else 0
     cpu = max(os.sched_getaffinity(0)) if cores == "one" else None
     per_round = [epochs // rounds + (1 if r < epochs % rounds else 0) for r in range(rounds)]
     base = {"net": net, "cores": cores, "threads": threads, "seed": seed, "rounds": per_round}
+    if test_examples:
+        base["test_examples"] = test_examples
     if quick:
         base.update(examples=400, test_examples=20, tiny=True)
     workers = {}
@@ -427,6 +429,7 @@ def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=
             worker.close()
     examples = workers[contenders[0]].info["examples"]
     row = {"net": net, "cores": cores, "epochs": epochs, "rounds": rounds,
+           "test_examples": base.get("test_examples", 1000),
            "examples": examples, "batch_size": BATCH_SIZE, "contenders": {}}
     for name in contenders:
         info = workers[name].info
@@ -453,7 +456,7 @@ def run_configuration(net, cores, contenders, epochs, rounds, log_folder, quick=
 
 def run(nets=("mlp", "conv"), cores=("one", "all"), epochs=100, other_epochs=20, rounds=10,
         contenders=("aezoo", "aezoo plain", "pythae"), quick=False, out_dir=None,
-        baseline_tree=None):
+        baseline_tree=None, test_examples=None):
     """Measures every (net, cores) configuration; writes `peers_training.{json,md}`."""
     rows = []
     with tempfile.TemporaryDirectory() as log_folder:
@@ -462,7 +465,8 @@ def run(nets=("mlp", "conv"), cores=("one", "all"), epochs=100, other_epochs=20,
                 n_epochs = epochs if (net, core) == ("mlp", "one") else other_epochs
                 rows.append(run_configuration(net, core, list(contenders), n_epochs,
                                               min(rounds, n_epochs), log_folder, quick,
-                                              baseline_tree=baseline_tree))
+                                              baseline_tree=baseline_tree,
+                                              test_examples=test_examples))
     payload = payload_of(rows, quick)
     kwargs = {"out_dir": out_dir} if out_dir else {}
     write_results(NAME, payload, markdown(payload), **kwargs)
@@ -525,6 +529,7 @@ def markdown(payload):
                 "config": f"{row['net']}, {cores}",
                 "contender": name, "settings": settings, "parameters": c["parameters"],
                 "epochs": row["epochs"], "samples_per_s": c["samples_per_s"],
+                "test_examples": row.get("test_examples", 1000),
                 "ratio": c.get("ratio_to_pythae", ""),
                 "spread": f"{spread[0]:.2f}-{spread[1]:.2f}" if spread else "",
                 "whole": c["whole_run_samples_per_s"], "setup": c["setup_seconds"],
@@ -534,7 +539,8 @@ def markdown(payload):
         ("parameters", "parameters"), ("epochs", "epochs"),
         ("samples_per_s", "samples/s (median of rounds)"), ("ratio", "/ pythae (median)"),
         ("spread", "per-round p25-p75"), ("whole", "samples/s incl. start-up"),
-        ("setup", "start-up s"), ("iw_nll", f"IW-NLL k={payload['iw_samples']}, nats"),
+        ("setup", "start-up s"), ("test_examples", "IW-NLL test digits"),
+        ("iw_nll", f"IW-NLL k={payload['iw_samples']}, nats"),
         ("gap", "IW-NLL - pythae")])
     h = payload["headline"]
     versions = ", ".join(f"{k} {v}" for k, v in payload["versions"].items())
@@ -569,6 +575,8 @@ def main(argv=None):
                         help="tiny networks, 400 examples, 2 epochs: checks that it runs")
     parser.add_argument("--baseline-tree", default=None,
                         help="another checkout to run as the 'aezoo baseline' contender")
+    parser.add_argument("--test-examples", type=int, default=None,
+                        help="IW-NLL on the first N test digits (default: all 1,000)")
     parser.add_argument("--merge", nargs="+", default=None, metavar="JSON",
                         help="combine the rows of earlier results (one configuration each)")
     parser.add_argument("--out", default=None, help="results folder (default bench/results)")
@@ -586,7 +594,7 @@ def main(argv=None):
         args.epochs = args.other_epochs = args.rounds = 2
     return run(tuple(args.nets.split(",")), tuple(args.cores.split(",")), args.epochs,
                args.other_epochs, args.rounds, contenders, args.quick, args.out or RESULTS,
-               args.baseline_tree)
+               args.baseline_tree, args.test_examples)
 
 
 if __name__ == "__main__":
