@@ -45,7 +45,21 @@ def test_latent_map_pca_and_tsne(tmp_path, data):
     with pytest.raises(ValueError, match="one label per code"):
         figures.latent_map(tmp_path / "bad.png", x.reshape(len(x), -1), y[:10])
     with pytest.raises(ValueError, match="method"):
-        figures.projected_codes(x.reshape(len(x), -1), "umap")
+        figures.projected_codes(x.reshape(len(x), -1), "isomap")
+
+
+@pytest.mark.slow
+def test_latent_map_umap_separates_digit_classes(tmp_path):
+    x, y = zoo.datasets.load("digits", "train")
+    flat = x.reshape(len(x), -1)[:400]
+    points = figures.projected_codes(flat, "umap")
+    assert points.shape == (len(flat), 2)
+    # Same-class neighbours in the map: far above the 10% of a random layout.
+    from sklearn.neighbors import KNeighborsClassifier
+
+    accuracy = KNeighborsClassifier(5).fit(points[:300], y[:300]).score(points[300:], y[300:400])
+    assert accuracy > 0.6
+    _check_png(figures.latent_map(tmp_path / "u.png", flat, y[:400], methods=("pca", "umap")))
 
 
 def test_interpolation_ends_are_the_reconstructions(tmp_path, data, small_ae):

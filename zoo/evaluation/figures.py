@@ -15,6 +15,9 @@ import numpy as np
 
 from zoo import atomic, checks
 
+# 2-D projections of `latent_map`; UMAP beside PCA and t-SNE.
+PROJECTIONS = ("pca", "tsne", "umap")
+
 
 def pyplot():
     """Returns matplotlib.pyplot on the Agg backend (files only, no display)."""
@@ -103,8 +106,12 @@ def sample_grid(path, images, columns=8, title=None):
 
 
 def projected_codes(codes, method="pca", seed=0):
-    """Returns codes `(n, d)` projected to 2-D with PCA or t-SNE, shape `(n, 2)`."""
-    checks.choice("method", method, ("pca", "tsne"))
+    """Returns codes `(n, d)` projected to 2-D with PCA, t-SNE or UMAP, shape `(n, 2)`.
+
+    UMAP (`umap-learn`, McInnes et al. 2018) keeps more of the global layout
+    than t-SNE; its first call compiles numba kernels (tens of seconds).
+    """
+    checks.choice("method", method, PROJECTIONS)
     codes = np.asarray(codes, dtype=np.float64).reshape(len(codes), -1)
     if codes.shape[1] <= 2:
         return np.pad(codes, ((0, 0), (0, 2 - codes.shape[1])))
@@ -112,6 +119,12 @@ def projected_codes(codes, method="pca", seed=0):
         from sklearn.decomposition import PCA
 
         return PCA(2, random_state=seed).fit_transform(codes)
+    if method == "umap":
+        import umap
+
+        neighbours = int(min(15, len(codes) - 1))
+        return umap.UMAP(n_components=2, n_neighbors=neighbours,
+                         random_state=seed).fit_transform(codes)
     from sklearn.manifold import TSNE
 
     perplexity = float(min(30, max(2, (len(codes) - 1) // 3)))
@@ -126,7 +139,7 @@ def latent_map(path, codes, labels, methods=("pca", "tsne"), max_points=2000, se
         path: str. Output PNG.
         codes: array `(n, latent_dim)`, e.g. `model.encode(x)`.
         labels: int array `(n,)`.
-        methods: tuple of `"pca"` and/or `"tsne"`, one panel each.
+        methods: tuple of `"pca"`, `"tsne"` and/or `"umap"`, one panel each.
         max_points: int. A seeded subset of at most this many points (t-SNE is slow).
         seed: int.
         title: str or None.
@@ -143,7 +156,7 @@ def latent_map(path, codes, labels, methods=("pca", "tsne"), max_points=2000, se
     for ax, method in zip(axes[0], methods, strict=True):
         points = projected_codes(codes[keep], method, seed)
         scatter = ax.scatter(points[:, 0], points[:, 1], c=labels[keep], cmap="tab10", s=4)
-        ax.set_title({"pca": "PCA", "tsne": "t-SNE"}[method], fontsize=9)
+        ax.set_title({"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}[method], fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.colorbar(scatter, ax=axes[0].tolist(), fraction=0.03)
