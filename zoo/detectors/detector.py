@@ -3,13 +3,13 @@
 import math
 import numbers
 import os
-import tempfile
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from zoo.detectors import scaling as scaling_lib
 from zoo.detectors import series as series_lib
+from zoo.detectors.models import batched, copy_model, data_shape, has_posterior, is_autoencoder
 
 SCORES = ("reconstruction", "window_reconstruction", "latent_knn", "latent_lof", "iw_nll")
 # What `score="combined"` averages, chosen by measurement (docs/detectors.md): on examples,
@@ -18,38 +18,6 @@ SCORES = ("reconstruction", "window_reconstruction", "latent_knn", "latent_lof",
 COMBINED = {"examples": ("reconstruction", "latent_lof"),
             "series": ("reconstruction", "window_reconstruction", "latent_knn", "latent_lof")}
 DEFAULT_OPTIONS = {"conv": {"filters": (16, 32)}, "mlp": {"hidden_units": (256,)}}
-_BATCH = 512
-
-
-def _batched(function, x, batch_size=_BATCH):
-    return np.concatenate([np.asarray(function(x[i:i + batch_size]))
-                           for i in range(0, len(x), batch_size)])
-
-
-def _has_posterior(model):
-    from zoo.models import capabilities_of
-
-    return "posterior" in capabilities_of(model)
-
-
-def _is_autoencoder(model):
-    from zoo.models.base import Autoencoder
-
-    return isinstance(model, Autoencoder)
-
-
-def _data_shape(model):
-    shape = getattr(model, "data_shape", None)
-    return tuple(shape) if shape is not None else tuple(model.input_shape[1:])
-
-
-def _copy_model(model):
-    import keras
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        model.save(path)
-        return keras.models.load_model(path)
 
 
 class AnomalyDetector(BaseEstimator):
@@ -247,14 +215,14 @@ class AnomalyDetector(BaseEstimator):
             return None
         if isinstance(self.model, (str, os.PathLike)):
             model = zoo.load(os.fspath(self.model))
-            if not _is_autoencoder(model):
+            if not is_autoencoder(model):
                 raise ValueError(f"`model` must name an autoencoder. Received: "
                                  f"model={self.model!r}, a {type(model).__name__}")
             return model
-        if not _is_autoencoder(self.model):
+        if not is_autoencoder(self.model):
             raise ValueError("`model` must be None, a preset name, a .keras path or an aezoo "
                              f"model. Received: {type(self.model).__name__}")
-        return _copy_model(self.model) if self.epochs is not None else self.model
+        return copy_model(self.model) if self.epochs is not None else self.model
 
     def _auto_epochs(self, n):
         steps = max(1, math.ceil(n / self.batch_size))
@@ -281,7 +249,7 @@ class AnomalyDetector(BaseEstimator):
     # ------------------------------------------------------------ scores
 
     def _codes(self, x):
-        return _batched(lambda c: self.model_.encode(c), x).reshape(len(x), -1)
+        return batched(lambda c: self.model_.encode(c), x).reshape(len(x), -1)
 
     def _raw_scores(self, x, starts, length, training=False):
         """Returns {component: scores}, per example or (series mode) per timestep."""
@@ -290,11 +258,11 @@ class AnomalyDetector(BaseEstimator):
         codes = errors = None
         for name in self.components_:
             if name == "reconstruction" and starts is None:
-                values = _batched(lambda c: model.score(c), x)
+                values = batched(lambda c: model.score(c), x)
             elif name in ("reconstruction", "window_reconstruction"):
                 if errors is None:
                     # Squared error per timestep of each window, summed over features.
-                    recon = _batched(lambda c: model.reconstruct(c), x)
+                    recon = batched(lambda c: model.reconstruct(c), x)
                     errors = ((recon.astype(np.float64) - x) ** 2).sum(axis=-1)
                 values = errors if name == "reconstruction" else errors.mean(axis=1)
             elif name == "iw_nll":
@@ -359,9 +327,9 @@ class AnomalyDetector(BaseEstimator):
         x, starts, length = self._examples(X, "fit")
         model = self._resolve_model()
         if model is not None:
-            self.input_shape_ = _data_shape(model)
+            self.input_shape_ = data_shape(model)
             self._check_shape(x, "fit")
-        if "iw_nll" in self.components_ and model is not None and not _has_posterior(model):
+        if "iw_nll" in self.components_ and model is not None and not has_posterior(model):
             raise ValueError("score 'iw_nll' needs a model with a posterior (a VAE). "
                              f"Received: a {type(model).__name__}")
         scaling = self.scaling
@@ -372,11 +340,11 @@ class AnomalyDetector(BaseEstimator):
         x = scaling_lib.apply_scaling(x, self.scaling_)
         if model is None or self.epochs is not None:
             model = self._train(model, x)
-        if "iw_nll" in self.components_ and not _has_posterior(model):
+        if "iw_nll" in self.components_ and not has_posterior(model):
             raise ValueError("score 'iw_nll' needs a variational model: use variant='vae'. "
                              f"Received: variant={self.variant!r}")
         self.model_ = model
-        self.input_shape_ = _data_shape(model)
+        self.input_shape_ = data_shape(model)
         if {"latent_knn", "latent_lof"} & set(self.components_):
             self._fit_latent(self._codes(x))
         raw = self._raw_scores(x, starts, length, training=True)
