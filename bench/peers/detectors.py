@@ -335,6 +335,8 @@ def main(argv=None):
     parser.add_argument("--digits", default="0,1,2,3,4,5,6,7,8,9")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--latent-dim", type=int, default=16)
+    parser.add_argument("--pyod", default=",".join(PYOD_DETECTORS),
+                        help="PyOD detectors to run (default: all classical ones)")
     parser.add_argument("--deep", action="store_true",
                         help="also PyOD's AutoEncoder and VAE (needs torch)")
     parser.add_argument("--seed", type=int, default=0)
@@ -359,7 +361,7 @@ def main(argv=None):
     epochs = args.epochs
     if args.quick:
         digits, epochs, args.series_epochs = digits[:1], 2, 1
-    pyod_names = PYOD_DETECTORS + (PYOD_DEEP if args.deep else ())
+    pyod_names = tuple(n for n in args.pyod.split(",") if n) + (PYOD_DEEP if args.deep else ())
     started = time.perf_counter()
     report = {"config": {"protocols": protocols, "digits": list(digits), "epochs": epochs,
                          "latent_dim": args.latent_dim, "seed": args.seed,
