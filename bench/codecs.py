@@ -15,7 +15,7 @@ measured PSNR range).
 The learned codecs run through their TensorFlow-free export
 (`export.load_codec`), checked to write the Keras codec's bytes.
 
-Run: python -m bench.codecs [--quick] [--out DIR]
+Run: python -m bench.codecs [--quick] [--out DIR] [--skip-audio | --audio-only]
 """
 
 import argparse
@@ -246,8 +246,16 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="100 digits, one mosaic")
     parser.add_argument("--out", default=RESULTS)
     parser.add_argument("--skip-audio", action="store_true")
+    parser.add_argument("--audio-only", action="store_true",
+                        help="measure speech only; keep the image results of the last run")
     args = parser.parse_args(argv)
-    result = {"images": run_images(args.quick)}
+    if args.audio_only:
+        import json
+
+        with open(os.path.join(args.out, "codecs.json")) as f:
+            result = {"images": json.load(f)["images"]}
+    else:
+        result = {"images": run_images(args.quick)}
     if not args.skip_audio:
         from bench.speech import run_audio
 

@@ -43,7 +43,7 @@ def _to_onnx(network, path, input_name, rank, channels):
 
     from zoo import quiet
 
-    signature = [tf.TensorSpec((1,) + (None,) * rank + (channels,), tf.float32, input_name)]
+    signature = [tf.TensorSpec((None,) * (rank + 1) + (channels,), tf.float32, input_name)]
 
     @tf.function(input_signature=signature)
     def function(x):
@@ -93,11 +93,12 @@ def export_codec(codec, folder, examples=None):
         _to_onnx(codec.analysis_model, os.path.join(tmp, "analysis.onnx"), "x", rank,
                  codec.channels)
         _to_onnx(codec.synthesis_model, os.path.join(tmp, "synthesis.onnx"), "y_hat", rank,
-                 codec.tables.channels)
+                 codec.latent_channels)
         np.savez(os.path.join(tmp, "tables.npz"), **codec.tables.arrays())
         exported = _load(tmp, {"name": codec.name, "domain": codec.domain,
                                "channels": codec.channels, "stride": codec.stride,
-                               "sample_rate": codec.sample_rate, "period": codec.period},
+                               "sample_rate": codec.sample_rate, "period": codec.period,
+                               "tile": codec.tile},
                            codec.known)
         same, worst = True, 0.0
         for x in examples if examples is not None else _examples(codec):
@@ -112,7 +113,7 @@ def export_codec(codec, folder, examples=None):
         config = {"format": FORMAT_VERSION, "bitstream_format": bitstream.FORMAT_VERSION,
                   "name": codec.name, "domain": codec.domain, "channels": codec.channels,
                   "stride": codec.stride, "sample_rate": codec.sample_rate,
-                  "period": codec.period,
+                  "period": codec.period, "tile": codec.tile,
                   "known": {str(k): v for k, v in codec.known.items()},
                   "files": {name: _sha256(os.path.join(tmp, name)) for name in FILES},
                   "parity": {"same_bytes": same, "max_abs_diff": worst}}
@@ -138,7 +139,8 @@ def _load(folder, config, known):
     return TransformCodec(config["name"], config["domain"], config["channels"],
                           config["stride"], tables, _session(os.path.join(folder, "analysis.onnx")),
                           _session(os.path.join(folder, "synthesis.onnx")),
-                          config.get("sample_rate"), known, config.get("period", 1))
+                          config.get("sample_rate"), known, config.get("period", 1),
+                          config.get("tile"))
 
 
 def load_codec(folder):

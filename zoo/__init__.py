@@ -23,6 +23,7 @@ _LAZY_MODULES = {
     "applications": "zoo.applications",
     "callbacks": "zoo.training.callbacks",
     "classifier": "zoo.models.classifier",
+    "codecs": "zoo.codecs",
     "datasets": "zoo.datasets",
     "detectors": "zoo.detectors",
     "distribute": "zoo.training.distribute",

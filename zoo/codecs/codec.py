@@ -34,6 +34,9 @@ class TransformCodec:
         known: dict or None. Codec id -> name of the other codecs (error messages).
         period: int. Images: latent positions `(i mod period, j mod period)` have their
             own tables (`tables.channels == period**2 * M`); 1 shares one table per channel.
+        tile: int or None. Images: code `tile x tile` tiles independently (the image is
+            padded to whole tiles, the tiles go through the transforms as one batch, and
+            their latents share one bitstream). None transforms the whole image at once.
 
     Example:
     >>> data = codec.compress(image)          # bytes
@@ -41,7 +44,7 @@ class TransformCodec:
     """
 
     def __init__(self, name, domain, channels, stride, tables, analysis, synthesis,
-                 sample_rate=None, known=None, period=1):
+                 sample_rate=None, known=None, period=1, tile=None):
         if domain not in DOMAINS:
             raise ValueError(f"`domain` must be one of {DOMAINS}. Received: domain={domain!r}")
         self.name = name
@@ -52,6 +55,7 @@ class TransformCodec:
         self.sample_rate = None if sample_rate is None else int(sample_rate)
         self.known = dict(known or {})
         self.period = int(period) if domain == "image" else 1
+        self.tile = int(tile) if tile and domain == "image" else None
         self.latent_channels = tables.channels // (self.period ** 2)
         self._analysis = analysis
         self._synthesis = synthesis
@@ -98,19 +102,36 @@ class TransformCodec:
                              f"[{x.min():.4g}, {x.max():.4g}]")
         return np.clip(x, low, 1.0)
 
-    def _padded(self, x):
-        spatial = x.shape[:-1] if self.domain == "image" else x.shape
-        pad = [(0, -d % self.stride) for d in spatial]
-        if self.domain == "image":
-            pad.append((0, 0))
-        else:
-            x, pad = x[:, None], pad + [(0, 0)]
-        return np.pad(x, pad, mode="edge")[None]
+    def _blocks(self, x):
+        """The transform's input batch for one checked example, and its latent grid."""
+        if self.domain == "audio":
+            x = np.pad(x, (0, -len(x) % self.stride), mode="edge")
+            return x[None, :, None], (len(x) // self.stride,)
+        if self.tile is None:
+            pad = [(0, -d % self.stride) for d in x.shape[:-1]] + [(0, 0)]
+            x = np.pad(x, pad, mode="edge")
+            return x[None], (x.shape[0] // self.stride, x.shape[1] // self.stride)
+        t = self.tile
+        x = np.pad(x, [(0, -x.shape[0] % t), (0, -x.shape[1] % t), (0, 0)], mode="edge")
+        rows, cols = x.shape[0] // t, x.shape[1] // t
+        tiles = x.reshape(rows, t, cols, t, -1).transpose(0, 2, 1, 3, 4).reshape(-1, t, t,
+                                                                                  x.shape[-1])
+        return tiles, (t // self.stride, t // self.stride)
+
+    def _assemble(self, blocks, shape):
+        if self.domain == "audio":
+            return np.clip(blocks[0, :shape[0], 0], -1.0, 1.0)
+        if self.tile is not None:
+            t = self.tile
+            rows, cols = -(-shape[0] // t), -(-shape[1] // t)
+            blocks = blocks.reshape(rows, cols, t, t, -1).transpose(0, 2, 1, 3, 4)
+            blocks = blocks.reshape(1, rows * t, cols * t, -1)
+        return np.clip(blocks[0, :shape[0], :shape[1]], 0.0, 1.0)
 
     def latents(self, x):
-        """Quantized latents of one example: an int array `(1, ..., M)`."""
-        y = np.asarray(self._analysis(self._padded(self._checked(x))), np.float32)
-        return np.round(y).astype(np.int64)
+        """Quantized latents of one example: an int array `(blocks, ..., M)`."""
+        blocks, _ = self._blocks(self._checked(x))
+        return np.round(np.asarray(self._analysis(blocks), np.float32)).astype(np.int64)
 
     def table_index(self, grid):
         """The table of each latent of a latent grid `grid + (M,)` (an int array)."""
@@ -125,9 +146,19 @@ class TransformCodec:
     def compress(self, x):
         """Compresses one example into bytes (header, then ANS-coded latents)."""
         x = self._checked(x)
-        q = self.latents(x)[0]
-        payload = self.tables.encode(q, self.table_index(q.shape[:-1]))
-        return bitstream.pack(self.name, x.shape, payload)
+        blocks, _ = self._blocks(x)
+        q = np.round(np.asarray(self._analysis(blocks), np.float32)).astype(np.int64)
+        index = np.broadcast_to(self.table_index(q.shape[1:-1]), q.shape)
+        return bitstream.pack(self.name, x.shape, self.tables.encode(q, index))
+
+    def _layout(self, shape):
+        """`(blocks, latent grid)` a decoded example of `shape` has."""
+        if self.domain == "audio":
+            return 1, (-(-shape[0] // self.stride),)
+        if self.tile is None:
+            return 1, tuple(-(-d // self.stride) for d in shape[:-1])
+        t = self.tile
+        return (-(-shape[0] // t)) * (-(-shape[1] // t)), (t // self.stride, t // self.stride)
 
     def decompress(self, data):
         """The example a bitstream holds: `(H, W, C)` in [0, 1] or `(samples,)` in [-1, 1].
@@ -141,14 +172,12 @@ class TransformCodec:
         if self.domain == "image" and shape[-1] != self.channels:
             raise ValueError(f"Header claims {shape[-1]} channels: codec {self.name!r} codes "
                              f"{self.channels}. Received: shape {shape}")
-        spatial = shape[:-1] if self.domain == "image" else shape
-        grid = tuple(-(-d // self.stride) for d in spatial)
-        q = self.tables.decode(payload, index=self.table_index(grid))
-        x = self._synthesis(q[None].astype(np.float32))
-        x = np.asarray(x, np.float32)[0]
-        if self.domain == "image":
-            return np.clip(x[:shape[0], :shape[1]], 0.0, 1.0)
-        return np.clip(x[:shape[0], 0], -1.0, 1.0)
+        n, grid = self._layout(shape)
+        full = (n,) + grid + (self.latent_channels,)
+        index = np.broadcast_to(self.table_index(grid), full)
+        q = self.tables.decode(payload, index=index)
+        return self._assemble(np.asarray(self._synthesis(q.astype(np.float32)), np.float32),
+                              shape)
 
     def bits_per_second(self, n_bytes, samples):
         """Bitrate of `n_bytes` for `samples` audio samples."""

@@ -87,7 +87,7 @@ class FactorizedCodec(TransformCodec):
         stride = config["stride"]
         super().__init__(config["name"], config["domain"], config["channels"], stride, tables,
                          self._analyse, self._synthesize, config.get("sample_rate"), known,
-                         config.get("period", 1))
+                         config.get("period", 1), config.get("tile"))
 
     def _analyse(self, x):
         return self.analysis_model(x, training=False).numpy()
@@ -121,6 +121,6 @@ class FactorizedCodec(TransformCodec):
                 json.dump(self.config, f, indent=2)
                 f.write("\n")
             networks = (self.analysis_model, self.synthesis_model, self.density)
-            np.savez(os.path.join(tmp, WEIGHTS_FILE), **_weights(networks))
-            np.savez(os.path.join(tmp, TABLES_FILE), **self.tables.arrays())
+            np.savez_compressed(os.path.join(tmp, WEIGHTS_FILE), **_weights(networks))
+            np.savez_compressed(os.path.join(tmp, TABLES_FILE), **self.tables.arrays())
         return folder

@@ -34,7 +34,7 @@ def image_metrics(codec, x):
     q = np.round(y).astype(np.int64)
     x_hat = np.clip(codec.synthesis_model.predict(q.astype(np.float32), batch_size=250,
                                                   verbose=0), 0, 1)
-    index = codec.table_index(q.shape[1:-1])
+    index = np.broadcast_to(codec.table_index(q.shape[1:-1]), q.shape[1:])
     sizes = [len(bitstream.pack(codec.name, x.shape[1:], codec.tables.encode(qi, index)))
              for qi in q]
     mse = np.mean((x - x_hat) ** 2, axis=(1, 2, 3))
@@ -96,6 +96,7 @@ def train_image_ladder(out=PRESETS_DIR, steps=IMAGE_STEPS, log=print, base_folde
     for name in order:
         config = {"name": name, "family": "factorized", "domain": "image", "channels": 1,
                   "sample_rate": None, "transform": IMAGE_TRANSFORM, "period": IMAGE_PERIOD,
+                  "tile": 28,
                   "lmbda": ladder[name],
                   "radius": 64, "tail_mass": 1e-6}
         n = steps["base"] if base is None else steps["warm"]

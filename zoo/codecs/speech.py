@@ -132,7 +132,8 @@ def train_speech_codec(out, name="conv_speech_8kbps", steps=3000, corpus_dir=Non
     frames = corpus[: len(corpus) // segment * segment].reshape(-1, segment)
     config = {"name": name, "family": "factorized", "domain": "audio", "channels": 1,
               "sample_rate": SAMPLE_RATE, "transform": AUDIO_TRANSFORM, "lmbda": 1.0,
-              "target_bps": target_bps, "stft_weight": 1.0, "rate_weight": 0.01, "radius": 64, "tail_mass": 1e-6}
+              "target_bps": target_bps, "stft_weight": 1.0, "rate_weight": 0.01,
+              "radius": 64, "tail_mass": 1e-6}
     codec = train_codec(config, frames, steps=steps, batch_size=8, learning_rate=1e-3,
                         crop=8000, log=log, log_every=100, max_seconds=max_seconds)
     metrics = speech_metrics(codec)

@@ -1,0 +1,82 @@
+"""The speech codec: held-out real speech through the shipped preset; corpus synthesis; Opus."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+import zoo.codecs
+from zoo.codecs import speech
+
+AUDIO = zoo.codecs.list_codecs("audio")
+needs_audio = pytest.mark.skipif(not AUDIO, reason="no audio codec preset installed")
+
+
+def _clip():
+    clips = speech.heldout_clips()
+    if not clips:
+        pytest.skip("pysptk (the `codecs` extra) is not installed: no held-out clip")
+    return next(iter(clips.values()))[:32000]
+
+
+@needs_audio
+def test_speech_codec_round_trip_under_8_kbps():
+    codec = zoo.codecs.load(AUDIO[0])
+    assert codec.domain == "audio" and codec.sample_rate == 16000
+    x = _clip()
+    data = codec.compress(x)
+    y = codec.decompress(data)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert 8 * len(data) * 16000 / len(x) <= 8000
+    # The decoded speech follows the original: far closer than silence (SNR 0 dB) and than
+    # the original delayed by 5 ms (what a codec that only kept the spectrum would give).
+    snr = 10 * np.log10(np.sum(x ** 2) / np.sum((x - y) ** 2))
+    delayed = np.concatenate([np.zeros(80, np.float32), x[:-80]])
+    snr_delayed = 10 * np.log10(np.sum(x ** 2) / np.sum((x - delayed) ** 2))
+    assert snr > max(0.5, snr_delayed + 0.5), (snr, snr_delayed)
+    with pytest.raises(ValueError, match="mono waveform"):
+        codec.compress(np.stack([x, x], axis=1))
+
+
+@pytest.mark.slow
+@needs_audio
+def test_speech_codec_pesq_and_opus():
+    from bench.speech import opus_round_trip
+
+    if not shutil.which("opusenc"):
+        pytest.skip("opus-tools not installed")
+    codec = zoo.codecs.load(AUDIO[0])
+    x = _clip()
+    ours = speech.evaluate_clip(codec.compress, codec.decompress, x)
+    y, kbps = opus_round_trip(x, 8.0)
+    opus = speech.quality(x, y)
+    assert ours["kbps"] <= 8.0 and 6.0 < kbps < 10.0
+    assert 1.0 <= ours["pesq_wb"] <= 4.7 and 1.0 <= opus["pesq_wb"] <= 4.7
+    assert ours["stoi"] > 0.5
+
+
+@pytest.mark.slow
+@needs_audio
+def test_exported_speech_codec_same_bytes(tmp_path):
+    import export
+
+    codec = zoo.codecs.load(AUDIO[0])
+    x = _clip()[:16000]
+    export.export_codec(codec, str(tmp_path / "speech"), examples=[x])
+    light = export.load_codec(str(tmp_path / "speech"))
+    data = codec.compress(x)
+    assert light.compress(x) == data
+    np.testing.assert_allclose(light.decompress(data), codec.decompress(data), atol=1e-3)
+
+
+@pytest.mark.slow
+def test_corpus_synthesis_is_speech_at_16_khz(tmp_path):
+    if not (shutil.which("text2wave") and shutil.which("espeak-ng")):
+        pytest.skip("festival / espeak-ng not installed (apt-get, see .ci/run)")
+    corpus = speech.synthesize_corpus(str(tmp_path), limit=20, log=lambda line: None)
+    assert len(corpus) > 16000 * 10  # two chunks of ten sentences: well over 10 s
+    assert 0.3 < np.abs(corpus).max() <= 0.61
+    frames = corpus[: len(corpus) // 400 * 400].reshape(-1, 400)
+    energy = (frames ** 2).mean(axis=1)
+    # Speech: loud syllables and pauses, not a constant signal.
+    assert np.percentile(energy, 90) > 20 * np.percentile(energy, 20)
