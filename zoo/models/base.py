@@ -260,11 +260,6 @@ class Autoencoder(keras.Model):
 
         Returns:
             dict: `{"prior_loss": [mean denoising loss of each epoch]}`.
-
-        Example:
-        >>> m = zoo.load("ae_conv_mnist")
-        >>> m.fit_prior(x_train, kind="diffusion", epochs=300)
-        >>> images = m.sample(16, seed=0, steps=50)
         """
         checks.choice("kind", kind, LATENT_PRIORS)
         x = checks.batch_array(x, self.data_shape, "fit_prior")
