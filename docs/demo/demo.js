@@ -318,6 +318,7 @@
     clearDrawing();
     await drawGrid();
     drawPad();
+    if (model.plane) await walkTo(0, 0);  // the mean code, until the pointer moves
     await showTestDigit();
     status(`${name}: ${model.variant} on ${model.backbone}, running in onnxruntime-web`);
   }
