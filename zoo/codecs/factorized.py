@@ -38,18 +38,18 @@ def build_networks(config):
     return analysis, synthesis, density, stride
 
 
-def _weights(networks):
+def _weights(networks, dtype="float32"):
     arrays = {}
     for key, network in zip(("analysis", "synthesis", "density"), networks, strict=False):
         for i, w in enumerate(network.get_weights()):
-            arrays[f"{key}/{i:03d}"] = w
+            arrays[f"{key}/{i:03d}"] = w.astype(dtype)
     return arrays
 
 
 def _set_weights(networks, arrays):
     for key, network in zip(("analysis", "synthesis", "density"), networks, strict=False):
         names = sorted(k for k in arrays.files if k.startswith(key + "/"))
-        network.set_weights([arrays[k] for k in names])
+        network.set_weights([arrays[k].astype("float32") for k in names])
 
 
 class FactorizedCodec(TransformCodec):
@@ -121,6 +121,8 @@ class FactorizedCodec(TransformCodec):
                 json.dump(self.config, f, indent=2)
                 f.write("\n")
             networks = (self.analysis_model, self.synthesis_model, self.density)
-            np.savez_compressed(os.path.join(tmp, WEIGHTS_FILE), **_weights(networks))
+            # "weights_dtype": "float16" halves a preset (the codec is measured as stored).
+            dtype = self.config.get("weights_dtype", "float32")
+            np.savez_compressed(os.path.join(tmp, WEIGHTS_FILE), **_weights(networks, dtype))
             np.savez_compressed(os.path.join(tmp, TABLES_FILE), **self.tables.arrays())
         return folder
