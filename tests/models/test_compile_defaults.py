@@ -50,14 +50,21 @@ def test_xla_is_chosen_by_backbone_run_length_and_variant(mnist):
     finally:
         keras.config.set_dtype_policy("float32")
     model = small("mlp")
-    execution.choose_xla(model, x, long_run)
+    execution.choose_execution(model, x, long_run)
     assert model.jit_compile is True and model.train_function is None
-    execution.choose_xla(model, x, {"epochs": 1})
+    assert model.steps_per_execution == 16  # 512 examples, batch 32: one execution per epoch
+    execution.choose_execution(model, x, {"epochs": 1})
     assert model.jit_compile is False
     fixed = zoo.build("ae", input_shape=(28, 28, 1), latent_dim=2, hidden_units=(8,))
-    fixed.compile(optimizer="adam", jit_compile=False)
-    execution.choose_xla(fixed, x, long_run)
-    assert fixed.jit_compile is False
+    fixed.compile(optimizer="adam", steps_per_execution=3, jit_compile=False)
+    execution.choose_execution(fixed, x, long_run)
+    assert fixed.jit_compile is False and fixed.steps_per_execution == 3
+
+
+@pytest.mark.parametrize("per_epoch,expected", [(40, 20), (64, 32), (100, 25), (20, 20),
+                                                (37, 19), (1, 1), (None, 32)])
+def test_steps_per_execution_split_the_epoch_evenly(per_epoch, expected):
+    assert execution.even_steps_per_execution(per_epoch) == expected
 
 
 def test_progress_history_and_callbacks_behave_with_steps_per_execution(mnist):
@@ -66,12 +73,14 @@ def test_progress_history_and_callbacks_behave_with_steps_per_execution(mnist):
     callback = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
     output = io.StringIO()
     with redirect_stdout(output):
-        history = model.fit(mnist[0][:200], batch_size=10, epochs=3, verbose=1,
+        history = model.fit(mnist[0][:400], batch_size=10, epochs=3, verbose=1,
                             callbacks=[callback])
-    # 20 steps per epoch, one progress line per epoch, every epoch's callbacks and logs.
-    assert "20/20" in output.getvalue() and seen == [0, 1, 2]
+    # 40 steps per epoch as 2 x 20: the progress bar counts 40/40 (32 + 8 would show 64/40).
+    assert model.steps_per_execution == 20
+    assert "40/40" in output.getvalue() and "64/40" not in output.getvalue()
+    assert seen == [0, 1, 2]
     assert len(history.history["loss"]) == 3 and np.isfinite(history.history["loss"]).all()
-    assert int(model.optimizer.iterations.numpy()) == 60
+    assert int(model.optimizer.iterations.numpy()) == 120
 
 
 def test_auto_settings_survive_saving_and_a_resumed_fit(mnist, tmp_path):
@@ -93,7 +102,7 @@ def test_the_trainer_uses_the_same_defaults(tmp_path):
     model = train(Recipe("vae", backbone="mlp", data="digits", latent_dim=2, epochs=2,
                          batch_size=64, kl_warmup=1, option=["hidden_units=8"]),
                   run_dir=str(tmp_path / "run"), verbose=False)
-    assert model.steps_per_execution == 32
-    steps = 2 * math.ceil(len(zoo.datasets.load("digits", "train")[0]) / 64)
-    assert int(model.optimizer.iterations.numpy()) == steps
+    per_epoch = math.ceil(len(zoo.datasets.load("digits", "train")[0]) / 64)
+    assert model._auto_steps and model.steps_per_execution == min(per_epoch, 32)
+    assert int(model.optimizer.iterations.numpy()) == 2 * per_epoch
     assert float(model.kl_weight.numpy()) == 1.0  # the warm-up ended with the first epoch

@@ -303,8 +303,8 @@ class Autoencoder(keras.Model):
 
     def compile(self, optimizer="rmsprop", steps_per_execution="auto", jit_compile="auto",
                 **kwargs):
-        """`keras.Model.compile`; `"auto"` lets aezoo choose `steps_per_execution` (32) and
-        XLA (per `fit`, by backbone and run length): see `zoo.models.execution`."""
+        """`keras.Model.compile`; `"auto"` lets aezoo choose `steps_per_execution` (<= 32)
+        and XLA per `fit` (epoch and run length, backbone): see `zoo.models.execution`."""
         steps, jit, self._auto_steps, self._auto_jit_compile = \
             execution.resolve_compile_options(steps_per_execution, jit_compile)
         super().compile(optimizer=optimizer, steps_per_execution=steps, jit_compile=jit, **kwargs)
@@ -374,7 +374,7 @@ class Autoencoder(keras.Model):
             x = checks.batch_array(x, self.data_shape, "fit")
         if y is not None and not isinstance(y, tf.data.Dataset):
             y = checks.batch_array(y, self.data_shape, "fit", "y")
-        execution.choose_xla(self, x, kwargs)
+        execution.choose_execution(self, x, kwargs)
         return super().fit(x, y, validation_data=validation_data, **kwargs)
 
     @staticmethod

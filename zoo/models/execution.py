@@ -4,7 +4,8 @@ inference batch by batch.
 Training. On a CPU, Keras' fixed cost per `train_function` call dominates
 small models: the same MLP VAE trains 3.5k samples/s with
 `steps_per_execution=1` and 6.0k with 40 (DESIGN §9). `Autoencoder.compile`
-therefore runs `STEPS_PER_EXECUTION` steps per call unless told otherwise;
+therefore runs up to `STEPS_PER_EXECUTION` steps per call (a count that divides the
+epoch, chosen per `fit`) unless told otherwise;
 schedules that must change at every step live in the graph
 (`zoo.models.schedules`). XLA (`jit_compile=True`) speeds MLPs up and
 slows convolutions down on a CPU, and compiling costs seconds, so with
@@ -57,9 +58,8 @@ def resolve_compile_options(steps_per_execution, jit_compile):
     return steps_per_execution, (False if auto_jit else jit_compile), auto_steps, auto_jit
 
 
-def planned_steps(x, fit_kwargs):
-    """Training steps that a `fit(x, **fit_kwargs)` call will run, or None when unknown."""
-    epochs = fit_kwargs.get("epochs", 1) - fit_kwargs.get("initial_epoch", 0)
+def steps_per_epoch(x, fit_kwargs):
+    """Steps of one epoch of `fit(x, **fit_kwargs)`, or None when unknown."""
     per_epoch = fit_kwargs.get("steps_per_epoch")
     if per_epoch is None:
         if isinstance(x, tf.data.Dataset):
@@ -67,7 +67,32 @@ def planned_steps(x, fit_kwargs):
             per_epoch = cardinality if cardinality >= 0 else None
         elif hasattr(x, "shape") and len(getattr(x, "shape", ())) > 0:
             per_epoch = math.ceil(x.shape[0] / (fit_kwargs.get("batch_size") or 32))
+    return per_epoch
+
+
+def planned_steps(x, fit_kwargs):
+    """Training steps that a `fit(x, **fit_kwargs)` call will run, or None when unknown."""
+    epochs = fit_kwargs.get("epochs", 1) - fit_kwargs.get("initial_epoch", 0)
+    per_epoch = steps_per_epoch(x, fit_kwargs)
     return None if per_epoch is None else max(epochs, 0) * per_epoch
+
+
+def even_steps_per_execution(per_epoch, most=STEPS_PER_EXECUTION):
+    """Steps per execution, at most `most`, that split an epoch into equal executions.
+
+    Keras reports a short last execution as a full one (the progress bar
+    would show 64/40 for 32 + 8 steps), so an epoch of 40 steps runs as
+    2 x 20. Without a divisor in [most / 4, most], the executions differ by
+    at most one step.
+    """
+    if per_epoch is None or per_epoch <= 0:
+        return most
+    if per_epoch <= most:
+        return per_epoch
+    for steps in range(most, max(most // 4, 1) - 1, -1):
+        if per_epoch % steps == 0:
+            return steps
+    return math.ceil(per_epoch / math.ceil(per_epoch / most))
 
 
 def wants_xla(model, steps):
@@ -90,14 +115,23 @@ def wants_xla(model, steps):
     return steps is None or steps >= XLA_MIN_STEPS
 
 
-def choose_xla(model, x, fit_kwargs):
-    """Before a `fit`: switches XLA on or off when `compile` left it to aezoo."""
-    if not getattr(model, "_auto_jit_compile", False):
-        return
-    want = wants_xla(model, planned_steps(x, fit_kwargs))
-    if bool(model.jit_compile) != want:
+def choose_execution(model, x, fit_kwargs):
+    """Before a `fit`: the settings `compile` left to aezoo, for this run's length.
+
+    Steps per execution that divide the epoch (`even_steps_per_execution`),
+    and XLA on or off (`wants_xla`).
+    """
+    changed = False
+    if getattr(model, "_auto_steps", False):
+        steps = even_steps_per_execution(steps_per_epoch(x, fit_kwargs))
+        changed = steps != model.steps_per_execution
+        model.steps_per_execution = steps
+    if getattr(model, "_auto_jit_compile", False):
+        want = wants_xla(model, planned_steps(x, fit_kwargs))
+        changed = changed or bool(model.jit_compile) != want
         model.jit_compile = want
-        # Keras caches the traced functions: trace them again with the new setting.
+    if changed:
+        # Keras caches the traced functions: trace them again with the new settings.
         model.train_function = model.test_function = model.predict_function = None
 
 
