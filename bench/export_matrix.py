@@ -116,10 +116,10 @@ def quantization_table(work, quick):
         model = zoo.load(name)
         x_train, _ = zoo.datasets.load(info["dataset"], "train")
         x_test, _ = zoo.datasets.load(info["dataset"], "test")
-        from zoo import presets as presets_module
+        from zoo import datasets as datasets_module
 
-        x_train = presets_module.prepare(x_train, info.get("preprocessing", "none"))[:500]
-        x_test = presets_module.prepare(x_test, info.get("preprocessing", "none"))[:500]
+        x_train = datasets_module.preprocessed(x_train, info.get("preprocessing", "none"))[:500]
+        x_test = datasets_module.preprocessed(x_test, info.get("preprocessing", "none"))[:500]
         keras_reconstruction = np.asarray(model.reconstruct(x_test))
         keras_mse = float(np.mean((keras_reconstruction - x_test) ** 2))
         codes = np.asarray(model.codes_tensor(x_test)) if hasattr(model, "codes_tensor") else None

@@ -23,7 +23,7 @@ Plain baselines:
   batch). The zoo VAE computes the same ELBO with TFP distributions.
 
 Input pipelines (zoo conv AE, no XLA): numpy arrays, `tf.data` from tensors
-(batched, cached, prefetched), and `zoo.streaming.from_files` on `.npz`
+(batched, cached, prefetched), and `zoo.datasets.from_files` on `.npz`
 parts (as is, and with `.cache()`).
 
 Run: python -m bench.train_throughput [--rounds 15] [--examples 1024] [--quick] [--out DIR]
@@ -285,7 +285,7 @@ def pipeline_rows(x, options, rounds, batch_size, quick=False):
     """Samples/s of the zoo conv AE's `fit` fed by each input pipeline, interleaved."""
     import tensorflow as tf
 
-    from zoo import streaming
+    from zoo.datasets import streaming
 
     model = zoo_model("ae", "conv", options.get("conv", {}), False, x)
     with tempfile.TemporaryDirectory() as folder:
@@ -322,7 +322,7 @@ def iteration_rows(x, rounds, batch_size):
     """
     import tensorflow as tf
 
-    from zoo import streaming
+    from zoo.datasets import streaming
 
     with tempfile.TemporaryDirectory() as folder:
         pattern = npz_parts(x, folder)
