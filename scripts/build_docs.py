@@ -212,6 +212,10 @@ def write_bench_pages(results_dir, out_dir):
         raise ValueError(f"{results_dir} holds no benchmark results (*.md): run `make bench`. "
                          f"Received: {results_dir}")
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Everything beside the pages (JSON rounds, PNG figures a page links to) goes along.
+    for extra in sorted(results_dir.iterdir()):
+        if extra.is_file() and extra.suffix != ".md":
+            shutil.copyfile(extra, out_dir / extra.name)
     rows = []
     for page in pages:
         text = page.read_text()
@@ -219,7 +223,6 @@ def write_bench_pages(results_dir, out_dir):
         data = page.with_suffix(".json")
         footer = [f"\n\n---\n\n*Generated from `bench/results/{page.name}`*"]
         if data.is_file():
-            shutil.copyfile(data, out_dir / data.name)
             footer.append(f" (every round, the machine and the date: [{data.name}]({data.name}))")
         footer.append(f". Re-run with `python -m bench.{name}`.\n")
         (out_dir / page.name).write_text(text.rstrip() + "".join(footer))
