@@ -136,3 +136,61 @@ def description(model, variant, backbone, dataset):
                 "`zoo.evaluation`; this is not Inception FID.")
     return f"An autoencoder of variant `{variant}` on the `{backbone}` backbone, trained on " \
            f"`{dataset}`."
+
+
+def preview_examples(model, input_shape, data):
+    """`(x, caption)`: up to 10 examples to draw, from `data`, an embedded dataset or a seed."""
+    if data is not None:
+        x = np.asarray(data, dtype="float32")[:10]
+        if x.shape[1:] != tuple(input_shape) or not len(x):
+            expected = ", ".join(str(d) for d in input_shape)
+            raise ValueError(f"save_preset: `data` must have shape (n, {expected}). "
+                             f"Received: data.shape={np.shape(data)}")
+        return x, "given data"
+    for name in datasets.list_datasets():
+        x, _ = datasets.load(name, split="test")
+        if x.shape[1:] == tuple(input_shape):
+            return x[:10], f"{name} test split"
+    rng = np.random.default_rng(0)
+    return rng.random((10, *input_shape), dtype=np.float32), "seeded uniform noise (no data)"
+
+
+def draw_preview(path, model, input_shape, data, title):
+    """Writes a preset folder's figure: inputs over reconstructions (or predicted classes)."""
+    from zoo.evaluation.figures import pyplot
+
+    plt = pyplot()
+
+    x, caption = preview_examples(model, input_shape, data)
+    autoencoder = callable(getattr(model, "reconstruct", None))
+    outputs = np.asarray(model.reconstruct(x) if autoencoder else model(x, training=False))
+    n = len(x)
+    if len(input_shape) == 3:  # images: inputs over reconstructions (or predicted classes)
+        rows = 2 if autoencoder else 1
+        fig, axes = plt.subplots(rows, n, figsize=(n, 1.2 * rows), squeeze=False)
+        for i in range(n):
+            axes[0, i].imshow(np.clip(x[i, ..., 0], 0, 1), cmap="gray", vmin=0, vmax=1)
+            axes[0, i].axis("off")
+            if autoencoder:
+                axes[1, i].imshow(np.clip(outputs[i, ..., 0], 0, 1), cmap="gray", vmin=0,
+                                  vmax=1)
+                axes[1, i].axis("off")
+            else:
+                axes[0, i].set_title(str(int(np.argmax(outputs[i]))), fontsize=7)
+        axes[0, 0].set_title("input" if autoencoder else axes[0, 0].get_title(), fontsize=7,
+                             loc="left")
+        if autoencoder:
+            axes[1, 0].set_title("reconstruction", fontsize=7, loc="left")
+    else:  # sequences and vectors: three examples as lines
+        fig, axes = plt.subplots(3, 1, figsize=(8, 5), squeeze=False)
+        for row in range(3):
+            ax = axes[row, 0]
+            ax.plot(x[row].reshape(len(x[row]), -1)[:, 0], label="input")
+            if autoencoder:
+                ax.plot(outputs[row].reshape(len(outputs[row]), -1)[:, 0],
+                        label="reconstruction")
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{title} ({caption})", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)

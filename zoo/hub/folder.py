@@ -27,6 +27,8 @@ import os
 import re
 import shutil
 
+from zoo.hub.manifest import sha256_file
+
 PRESET_FILE = "preset.json"
 MODEL_FILE = "model.keras"
 CARD_FILE = "card.md"
@@ -59,21 +61,11 @@ OPTIONAL_FIELDS = {
 _NAME = re.compile(r"[a-z0-9][a-z0-9_]*")
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_CHUNK = 1 << 20
 
 
 def sha256_bytes(data):
     """Returns the hex sha256 of bytes."""
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path):
-    """Returns the hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_sha256(value, what="sha256"):
@@ -264,69 +256,6 @@ def _describe(model, variant, backbone):
     return variant, backbone, input_shape, latent
 
 
-def _figure_data(model, input_shape, data):
-    """`(x, caption)`: up to 10 examples to draw, from `data`, an embedded dataset or a seed."""
-    import numpy as np
-
-    if data is not None:
-        x = np.asarray(data, dtype="float32")[:10]
-        if x.shape[1:] != tuple(input_shape) or not len(x):
-            expected = ", ".join(str(d) for d in input_shape)
-            raise ValueError(f"save_preset: `data` must have shape (n, {expected}). "
-                             f"Received: data.shape={np.shape(data)}")
-        return x, "given data"
-    from zoo import datasets
-
-    for name in datasets.list_datasets():
-        x, _ = datasets.load(name, split="test")
-        if x.shape[1:] == tuple(input_shape):
-            return x[:10], f"{name} test split"
-    rng = np.random.default_rng(0)
-    return rng.random((10, *input_shape), dtype=np.float32), "seeded uniform noise (no data)"
-
-
-def _write_figure(path, model, input_shape, data, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    x, caption = _figure_data(model, input_shape, data)
-    autoencoder = callable(getattr(model, "reconstruct", None))
-    outputs = np.asarray(model.reconstruct(x) if autoencoder else model(x, training=False))
-    n = len(x)
-    if len(input_shape) == 3:  # images: inputs over reconstructions (or predicted classes)
-        rows = 2 if autoencoder else 1
-        fig, axes = plt.subplots(rows, n, figsize=(n, 1.2 * rows), squeeze=False)
-        for i in range(n):
-            axes[0, i].imshow(np.clip(x[i, ..., 0], 0, 1), cmap="gray", vmin=0, vmax=1)
-            axes[0, i].axis("off")
-            if autoencoder:
-                axes[1, i].imshow(np.clip(outputs[i, ..., 0], 0, 1), cmap="gray", vmin=0,
-                                  vmax=1)
-                axes[1, i].axis("off")
-            else:
-                axes[0, i].set_title(str(int(np.argmax(outputs[i]))), fontsize=7)
-        axes[0, 0].set_title("input" if autoencoder else axes[0, 0].get_title(), fontsize=7,
-                             loc="left")
-        if autoencoder:
-            axes[1, 0].set_title("reconstruction", fontsize=7, loc="left")
-    else:  # sequences and vectors: three examples as lines
-        fig, axes = plt.subplots(3, 1, figsize=(8, 5), squeeze=False)
-        for row in range(3):
-            ax = axes[row, 0]
-            ax.plot(x[row].reshape(len(x[row]), -1)[:, 0], label="input")
-            if autoencoder:
-                ax.plot(outputs[row].reshape(len(outputs[row]), -1)[:, 0],
-                        label="reconstruction")
-            ax.legend(fontsize=7)
-    fig.suptitle(f"{title} ({caption})", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-
-
 def _format(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
@@ -372,13 +301,6 @@ def _versions():
     return found
 
 
-def _uncompiled_copy(model):
-    # `keras.models.clone_model` would compile the copy again (optimizer included).
-    clone = type(model).from_config(model.get_config())
-    clone.set_weights(model.get_weights())
-    return clone
-
-
 def save_preset(model, folder, name=None, *, variant=None, backbone=None, recipe=None,
                 metrics=None, dataset=None, preprocessing=None, data=None, card=None,
                 figure=None, overwrite=False):
@@ -416,6 +338,8 @@ def save_preset(model, folder, name=None, *, variant=None, backbone=None, recipe
     >>> zoo.load("out/my_ae")
     """
     from zoo import atomic
+    from zoo.hub import cards
+    from zoo.hub.writing import uncompiled_copy
 
     folder = os.path.abspath(os.fspath(folder))
     name = check_name(name if name is not None else os.path.basename(folder))
@@ -445,11 +369,11 @@ def save_preset(model, folder, name=None, *, variant=None, backbone=None, recipe
     }
     with atomic.atomic_directory(folder, overwrite=overwrite) as tmp:
         os.chmod(tmp, 0o755)  # mkdtemp makes it private
-        _uncompiled_copy(model).save(os.path.join(tmp, MODEL_FILE))
+        uncompiled_copy(model).save(os.path.join(tmp, MODEL_FILE))
         if figure is not None:
             shutil.copyfile(figure, os.path.join(tmp, FIGURE_FILE))
         else:
-            _write_figure(os.path.join(tmp, FIGURE_FILE), model, input_shape, data, name)
+            cards.draw_preview(os.path.join(tmp, FIGURE_FILE), model, input_shape, data, name)
         if card is not None:
             shutil.copyfile(card, os.path.join(tmp, CARD_FILE))
         else:
