@@ -221,6 +221,9 @@ def run_images(quick):
 
 def markdown(result):
     lines = ["# Learned codecs vs JPEG / WebP / AVIF / JPEG XL (mnist5k test digits)", ""]
+    if result["images"].get("command"):
+        lines += [f"Image results: `{result['images']['command']}` "
+                  f"({result['images'].get('date', '')}).", ""]
     for setting, title in (("per_image", "Each digit compressed on its own"),
                            ("mosaic", "10x10 mosaics (280x280), bytes per digit")):
         part = result["images"][setting]
@@ -255,7 +258,10 @@ def main(argv=None):
         with open(os.path.join(args.out, "codecs.json")) as f:
             result = {"images": json.load(f)["images"]}
     else:
-        result = {"images": run_images(args.quick)}
+        from bench.common import command_line, machine
+
+        result = {"images": {**run_images(args.quick), "command": command_line(),
+                             "date": machine()["date"]}}
     if not args.skip_audio:
         from bench.speech import run_audio
 
