@@ -29,7 +29,7 @@ import reliability_cases  # noqa: E402
 
 TEST_FILES = ("tests/reliability/test_reliability_*.py", "tests/models/test_properties.py",
               "tests/training/test_interruption.py", "tests/hub/test_reliability_hub.py",
-              "tests/detectors/test_detector_errors.py")
+              "tests/detectors/test_detector_errors.py", "tests/codecs/test_codec_reliability.py")
 
 
 def test_paths():
