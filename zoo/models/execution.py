@@ -49,7 +49,9 @@ def resolve_compile_options(steps_per_execution, jit_compile):
     auto_steps = steps_per_execution is None or steps_per_execution == AUTO
     auto_jit = jit_compile is None or jit_compile == AUTO
     if auto_steps:
-        steps_per_execution = STEPS_PER_EXECUTION
+        # Keras 3.15's multi-step loop fails under MirroredStrategy ("must feed a value
+        # for placeholder"): one step per call there.
+        steps_per_execution = 1 if tf.distribute.has_strategy() else STEPS_PER_EXECUTION
     else:
         steps_per_execution = checks.positive_int("steps_per_execution", steps_per_execution)
     if not auto_jit and not isinstance(jit_compile, bool):
@@ -103,7 +105,7 @@ def wants_xla(model, steps):
 
     if tf.config.list_physical_devices("GPU"):
         return bool(model._resolve_auto_jit_compile())
-    if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None):
+    if distributed(model):
         return False  # collectives inside an XLA cluster; Keras does the same
     if keras.config.dtype_policy().compute_dtype != "float32":
         return False
@@ -115,6 +117,11 @@ def wants_xla(model, steps):
     return steps is None or steps >= XLA_MIN_STEPS
 
 
+def distributed(model):
+    """True when `model` trains under a tf.distribute strategy."""
+    return tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None
+
+
 def choose_execution(model, x, fit_kwargs):
     """Before a `fit`: the settings `compile` left to aezoo, for this run's length.
 
@@ -123,7 +130,8 @@ def choose_execution(model, x, fit_kwargs):
     """
     changed = False
     if getattr(model, "_auto_steps", False):
-        steps = even_steps_per_execution(steps_per_epoch(x, fit_kwargs))
+        steps = 1 if distributed(model) else even_steps_per_execution(
+            steps_per_epoch(x, fit_kwargs))
         changed = steps != model.steps_per_execution
         model.steps_per_execution = steps
     if getattr(model, "_auto_jit_compile", False):
