@@ -492,6 +492,8 @@ def payload_of(rows, quick, parts=None):
                             "iw_nll_minus_pythae": headline["iw_nll_minus_pythae"]}}
     if parts:
         payload["parts"] = parts
+    # On a shared machine the other jobs' load decides the absolute rates: keep it beside them.
+    payload["load_average"] = [round(v, 1) for v in os.getloadavg()]
     return payload
 
 
@@ -555,7 +557,9 @@ def markdown(payload):
             "contender run from the code before the training-speed change (`--baseline-tree`, "
             "a `git archive` of that revision). pythae runs its `BaseTrainer` "
             "`train()` with its default callbacks; IW-NLL by its "
-            f"`get_nll`. {versions}.\n" + "".join(
+            f"`get_nll`. {versions}. Load average (1, 5, 15 min) when written: "
+            f"{', '.join(map(str, payload.get('load_average', [])))} on {os.cpu_count()} cores "
+            "(other jobs running: absolute rates are far below a quiet machine's).\n" + "".join(
                 f"\n- {', '.join(p['configurations'])}: `{p['command']}` ({p['date']})"
                 for p in payload.get("parts", [])))
 
