@@ -574,6 +574,17 @@ CLI_ERRORS = (
     ("verify-missing-argument", "verify", ("required",)),
     ("bench-unknown-target", "bench no_such_preset --quick --out {out}", ("no_such_preset",)),
     ("bench-rounds-zero", "bench {model} --rounds 0 --out {out}", ("--rounds", "0")),
+    ("detect-missing-data", "detect {model} --out {out}", ("required", "--data")),
+    ("detect-absent-data", "detect {model} --data {tmp}/absent.npy --out {out}",
+     ("No such data file", "absent.npy")),
+    ("compress-unknown-codec", "compress nope_codec {tmp}/absent.png {out}",
+     ("Unknown codec", "nope_codec")),
+    ("compress-absent-input", "compress factorized_mnist_q1 {tmp}/absent.png {out}",
+     ("No such input file", "absent.png")),
+    ("decompress-absent-input", "decompress {tmp}/absent.bin {out}.png", ("absent.bin",)),
+    ("publish-unknown-model", "publish no_such_preset --out {out}",
+     ("expects a preset name", "no_such_preset")),
+    ("publish-missing-out", "publish {model}", ("required", "--out")),
 )
 for _id, _argv, _fragments in CLI_ERRORS:
     _add(f"cli-{_id}", "cli", f"aezoo {_argv}".strip(), "user error", "exit 2", _fragments,

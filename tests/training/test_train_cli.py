@@ -85,7 +85,7 @@ def test_bad_input_is_one_line_without_traceback(tmp_path):
     (["ae", "--data", "digits", "--option", "filters"], "key=value"),
     (["ae", "--data", "digits", "--epochs", "0"], "--epochs"),
     (["nope", "--data", "digits"], "Unknown variant"),
-    (["ae", "--data", "digits", "--kl-warmup", "3"], "vae variant only"),
+    (["ae", "--data", "digits", "--kl-warmup", "3"], "models with a posterior"),
 ])
 def test_bad_arguments_fail_before_training(tmp_path, capsys, args, expected):
     assert cli.main(["train", *args, "--run-dir", str(tmp_path / "r")]) == 2

@@ -34,7 +34,7 @@ def test_train_streams_npz_parts_under_mirrored_mixed_precision(parts, tmp_path)
 def test_streamed_data_refuses_what_needs_an_embedded_dataset(parts, tmp_path):
     result = aezoo("ae", "--data", str(parts / "part-*.npz"), "--preset", "x", cwd=tmp_path)
     assert result.returncode == 2
-    assert "need an embedded dataset" in result.stderr and "Traceback" not in result.stderr
+    assert "needs an embedded dataset" in result.stderr and "Traceback" not in result.stderr
     missing = aezoo("ae", "--data", str(tmp_path / "nothing-*.npz"), cwd=tmp_path)
     assert missing.returncode == 2 and "No data files match" in missing.stderr
 

@@ -241,7 +241,9 @@ def read_preset(folder, verify=True, sha256=None):
 
 def _describe(model, variant, backbone):
     """`(variant, backbone, input_shape, latent_shape)` of an aezoo model or a Keras model."""
-    if getattr(model, "variant_name", None) and hasattr(model, "data_shape"):
+    from zoo.models.base import Autoencoder
+
+    if isinstance(model, Autoencoder):
         latent = model.latent_shape() if callable(getattr(model, "latent_shape", None)) else None
         return (variant or model.variant_name, backbone or model.backbone,
                 [int(d) for d in model.data_shape],

@@ -137,6 +137,12 @@ def train(recipe, run_dir=None, out=None, preset=None, overwrite=False, strategy
     >>> model = train(Recipe("vae", backbone="conv", epochs=40, binarize=True, kl_warmup=10))
     """
     recipe.check()
+    if preset and (arrays is not None or is_path(recipe.data)):
+        raise ValueError("--preset (like supervised models, --codebook-restarts and "
+                         "--prior-epochs) needs an embedded dataset: it measures the model on "
+                         "the test split. Streamed files and in-memory arrays have none; "
+                         "save with --out and publish the model instead. "
+                         f"Received: --data {recipe.data}")
     run_dir = run_dir or default_run_dir(recipe)
     target = atomic.check_writable_target(out, overwrite) if out else None
     atomic.check_writable_target(run_dir, overwrite=True)
