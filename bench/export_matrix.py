@@ -122,7 +122,8 @@ def quantization_table(work, quick):
         x_test = datasets_module.preprocessed(x_test, info.get("preprocessing", "none"))[:500]
         keras_reconstruction = np.asarray(model.reconstruct(x_test))
         keras_mse = float(np.mean((keras_reconstruction - x_test) ** 2))
-        codes = np.asarray(model.codes_tensor(x_test)) if hasattr(model, "codes_tensor") else None
+        codes = (np.asarray(model.codes_tensor(x_test))
+                 if zoo.models.has_capability(model, "discrete_codes") else None)
         fp32_bytes = None
         for mode in MODES:
             out = os.path.join(work, f"{name}_{mode}")
