@@ -51,7 +51,10 @@ def zoo_model(variant, backbone, options, jit_compile, x):
     keras.utils.set_random_seed(0)
     model = zoo.build(variant, input_shape=x.shape[1:], latent_dim=16, backbone=backbone,
                       **options)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit_compile)
+    # One step per call, as the plain Keras models: this compares the train steps themselves
+    # (aezoo's default of several steps per call is measured in bench/peers/training.py).
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit_compile,
+                  steps_per_execution=1)
     return model
 
 
