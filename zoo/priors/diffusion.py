@@ -46,12 +46,6 @@ class SinusoidalEmbedding(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.dim)
 
-    def options(self):
-        """The constructor arguments (no Keras ones): what an owner model saves in its config."""
-        return {"width": self.width, "blocks": self.blocks,
-                "train_steps": self.scheduler.train_steps, "schedule": self.scheduler.schedule,
-                "prediction": self.scheduler.prediction, "seed": self.seed}
-
     def get_config(self):
         config = super().get_config()
         config.update({"dim": self.dim, "max_period": self.max_period})
