@@ -112,6 +112,7 @@ def matrix_export(variant, backbone, x_train, x_test, small_model):
 # Recurrent conversions take several times longer (two SavedModels, LSTM
 # graphs); the default suite keeps one recurrent cell, `-m slow` runs the rest.
 DEFAULT_RECURRENT_VARIANTS = ("ae",)
+DEFAULT_CONV_VARIANTS = ("ae", "vq_vae")
 
 
 def matrix_params():
@@ -123,7 +124,11 @@ def matrix_params():
     params = []
     for variant in zoo.list_models():
         for backbone in zoo.list_backbones():
-            slow = backbone == "recurrent" and variant not in DEFAULT_RECURRENT_VARIANTS
+            # Default suite: every variant on mlp, the conv graph of ae and vq_vae (the integer
+            # codes path), the listed recurrent cells; the rest run with `-m slow`.
+            slow = not (backbone == "mlp"
+                        or (backbone == "conv" and variant in DEFAULT_CONV_VARIANTS)
+                        or (backbone == "recurrent" and variant in DEFAULT_RECURRENT_VARIANTS))
             marks = (pytest.mark.slow,) if slow else ()
             params.append(pytest.param(variant, backbone, marks=marks,
                                        id=f"{variant}-{backbone}"))

@@ -49,6 +49,7 @@ def reconstruction_mse(run, x):
     return float(np.mean((run(x) - x) ** 2))
 
 
+@pytest.mark.slow
 def test_int8_is_small_and_accurate(trained_conv_ae, tmp_path):
     model, x_train, x_test = trained_conv_ae
     fp32 = export.export_model(model, tmp_path / "fp32", formats=("tflite",),
@@ -81,6 +82,7 @@ def test_int8_is_small_and_accurate(trained_conv_ae, tmp_path):
         assert worst["passed"] and worst["loss_increase"] <= 0.05, (artifact["id"], worst)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("quantize", ["float16", "dynamic"])
 def test_float16_and_dynamic_within_tolerance(trained_conv_ae, tmp_path, quantize):
     model, _, x_test = trained_conv_ae

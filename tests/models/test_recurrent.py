@@ -32,6 +32,7 @@ def _fit_and_compare(cell, ecg, epochs):
     return model_mse, baseline_mse
 
 
+@pytest.mark.slow
 def test_lstm_reconstructs_ecg_better_than_window_mean(ecg):
     model_mse, baseline_mse = _fit_and_compare("lstm", ecg, epochs=20)
     assert model_mse < 0.75 * baseline_mse

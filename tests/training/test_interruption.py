@@ -59,6 +59,7 @@ def _dead_pid():
     return process.pid
 
 
+@pytest.mark.slow
 def test_train_killed_resumes_from_its_last_checkpoint(tmp_path):
     run_dir = tmp_path / "run"
     args = [*TRAIN, "--run-dir", str(run_dir)]
@@ -102,6 +103,7 @@ def test_train_killed_resumes_from_its_last_checkpoint(tmp_path):
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_export_killed_leaves_no_partial_folder(tmp_path):
     model = zoo.build("ae", input_shape=(8, 8, 1), latent_dim=4, hidden_units=(16,))
     model_path = tmp_path / "model.keras"
