@@ -104,14 +104,16 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.history = {k: list(v) for k, v in (history or {}).items()}
 
     def on_epoch_end(self, epoch, logs=None):
-        path = os.path.join(self.run_dir, f"epoch_{epoch + 1:04d}.keras")
-        with atomic.atomic_file(path, suffix=".keras") as tmp:
-            self.model.save(tmp)
+        # History first: a kill between the two writes then leaves one epoch too many in
+        # history.json (cut on resume), never one too few.
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         history_path = os.path.join(self.run_dir, HISTORY_FILE)
         with atomic.atomic_file(history_path, suffix=".json") as tmp, open(tmp, "w") as f:
             json.dump(self.history, f)
+        path = os.path.join(self.run_dir, f"epoch_{epoch + 1:04d}.keras")
+        with atomic.atomic_file(path, suffix=".keras") as tmp:
+            self.model.save(tmp)
         # Older checkpoints go only once the new one is complete.
         for old_epoch, old in list(_checkpoints(self.run_dir)):
             if old_epoch < epoch + 1:
