@@ -26,6 +26,7 @@ def saved(results, name):
     return json.loads((results / f"{name}.json").read_text())
 
 
+@pytest.mark.slow
 def test_train_throughput_quick(results):
     train_throughput.main(["--quick", "--out", str(results)])
     payload = saved(results, "train_throughput")
@@ -39,6 +40,7 @@ def test_train_throughput_quick(results):
     assert payload["machine"]["date"] and payload["command"]
 
 
+@pytest.mark.slow
 def test_inference_quick(results):
     inference.main(["--quick", "--out", str(results)])
     (result,) = saved(results, "inference")["results"]

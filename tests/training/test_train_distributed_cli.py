@@ -31,6 +31,7 @@ def test_train_streams_npz_parts_under_mirrored_mixed_precision(parts, tmp_path)
     assert (tmp_path / "m.keras").exists()
 
 
+@pytest.mark.slow
 def test_streamed_data_refuses_what_needs_an_embedded_dataset(parts, tmp_path):
     result = aezoo("ae", "--data", str(parts / "part-*.npz"), "--preset", "x", cwd=tmp_path)
     assert result.returncode == 2
