@@ -20,6 +20,7 @@ import tensorflow as tf
 from zoo import checks
 from zoo.models.distributions import tfd
 from zoo.priors import CODE_PRIORS
+from zoo.priors.fitting import shuffled_epochs
 from zoo.priors.pixelcnn import build_code_prior
 from zoo.priors.transformer import build_code_transformer
 
@@ -89,16 +90,7 @@ def fit_code_network(network, codes, epochs=10, batch_size=64, learning_rate=1e-
         optimizer.apply_gradients(zip(gradients, network.trainable_variables, strict=True))
         return nll
 
-    rng = np.random.default_rng(seed)
-    history = []
-    for epoch in range(epochs):
-        order = rng.permutation(len(codes))
-        losses = [float(step(tf.constant(codes[order[i: i + batch_size]])))
-                  for i in range(0, len(codes), batch_size)]
-        history.append(float(np.mean(losses)))
-        if verbose:
-            print(f"prior epoch {epoch + 1}/{epochs}: nll {history[-1]:.3f}", flush=True)
-    return history
+    return shuffled_epochs(step, codes, epochs, batch_size, seed, verbose, label="nll")
 
 
 def sample_code_grid(network, n, positions, seed=None):

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import checks
+from zoo.priors.fitting import shuffled_epochs
 from zoo.priors.scheduler import PREDICTIONS, SCHEDULES, NoiseScheduler
 
 
@@ -226,16 +227,7 @@ class DiffusionPrior(keras.Model):
             learning_rate, per_epoch * epochs, alpha=0.05))
         optimizer.build(self.denoiser.trainable_variables)
         step = tf.function(lambda z: self.gradient_step(z, optimizer), reduce_retracing=True)
-        rng = np.random.default_rng(seed)
-        history = []
-        for epoch in range(epochs):
-            order = rng.permutation(len(latents))
-            losses = [float(step(tf.constant(latents[order[i: i + batch_size]])))
-                      for i in range(0, len(latents), batch_size)]
-            history.append(float(np.mean(losses)))
-            if verbose:
-                print(f"prior epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f}", flush=True)
-        return history
+        return shuffled_epochs(step, latents, epochs, batch_size, seed, verbose)
 
     def test_step(self, data):
         z, _, _ = keras.utils.unpack_x_y_sample_weight(data)
