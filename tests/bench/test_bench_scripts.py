@@ -26,7 +26,6 @@ def saved(results, name):
     return json.loads((results / f"{name}.json").read_text())
 
 
-@pytest.mark.slow
 def test_train_throughput_quick(results):
     train_throughput.main(["--quick", "--out", str(results)])
     payload = saved(results, "train_throughput")
