@@ -65,12 +65,22 @@ def test_peak_quick(results):
 
 
 def test_readme_concatenates_the_results(results, tmp_path):
+    # Whatever the quick runs above wrote (the inference one runs only with -m slow).
     readme = run_all.write_readme(str(results), str(tmp_path / "README.md"))
     text = open(readme).read()
     assert text.startswith("# aezoo benchmarks")
-    for title in ("## Training throughput", "## Inference", "## Distance to the limit"):
-        assert title in text
+    written = sorted(results.glob("*.md"))
+    assert {p.stem for p in written} >= {"train_throughput", "peak"}
+    titles = ["#" + p.read_text().splitlines()[0] for p in written]
+    assert all(title in text for title in titles)
     assert "Command: `python" in text
+
+
+def test_readme_of_the_committed_results_has_every_headline(tmp_path):
+    text = open(run_all.write_readme(run_all.RESULTS, str(tmp_path / "README.md"))).read()
+    for title in ("## Headlines", "## Training throughput", "## Inference",
+                  "## Distance to the limit", "## Training speed against pythae"):
+        assert title in text
 
 
 def test_cli_bench_times_an_export_folder(tmp_path, capsys):
