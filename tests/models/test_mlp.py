@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.backbones.mlp import FAN_IN_UNIFORM
+from zoo.backbones.backbone import FAN_IN_UNIFORM
 
 
 def _vae(x, **options):

@@ -1,6 +1,15 @@
 """The interface every backbone implements."""
 
+import copy
+
 import keras
+
+# PyTorch's `nn.Linear` / `nn.Conv*` default scale: uniform in +-1/sqrt(fan_in)
+# (limit = sqrt(3 * scale / fan_in)). Keras' Glorot shrinks layers whose fan-out
+# is far above their fan-in, such as a decoder's first Dense (latent 16 in,
+# 512 or 3,136 out): z then barely moves the decoder at the start.
+FAN_IN_UNIFORM = {"class_name": "VarianceScaling",
+                  "config": {"scale": 1.0 / 3.0, "mode": "fan_in", "distribution": "uniform"}}
 
 
 class Backbone:
@@ -62,6 +71,27 @@ class Backbone:
         inputs = keras.Input(shape=grid_shape, name="z")
         outputs = flat(keras.layers.Flatten()(inputs))
         return keras.Model(inputs, outputs, name="grid_decoder")
+
+
+def checked_initializer(options):
+    """Returns `options["kernel_initializer"]` once Keras accepts it; raises `ValueError`."""
+    value = options["kernel_initializer"]
+    try:
+        keras.initializers.get(copy.deepcopy(value))
+    except (ValueError, TypeError):
+        raise ValueError(
+            "`kernel_initializer` must be a Keras initializer name or config such as "
+            f"'glorot_uniform'. Received: kernel_initializer={value!r}"
+        ) from None
+    return value
+
+
+def kernel_arguments(options, kernel_l2):
+    """`kernel_initializer` and `kernel_regularizer` keyword arguments of one new layer."""
+    # A fresh initializer per layer: a shared seeded instance would repeat one draw.
+    return {"kernel_initializer": keras.initializers.get(
+                copy.deepcopy(options["kernel_initializer"])),
+            "kernel_regularizer": regularizer(kernel_l2)}
 
 
 def regularizer(kernel_l2):
