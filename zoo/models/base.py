@@ -374,6 +374,8 @@ class Autoencoder(keras.Model):
             x = checks.batch_array(x, self.data_shape, "fit")
         if y is not None and not isinstance(y, tf.data.Dataset):
             y = checks.batch_array(y, self.data_shape, "fit", "y")
+        x, y, validation_data, kwargs = execution.reshuffled_each_epoch(x, y, validation_data,
+                                                                        kwargs)
         execution.choose_execution(self, x, kwargs)
         return super().fit(x, y, validation_data=validation_data, **kwargs)
 
