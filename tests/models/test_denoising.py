@@ -6,7 +6,7 @@ from support import psnr, small_model, trained
 
 import zoo
 
-NOISE = 0.3
+NOISE = 0.4
 BUDGET = {"epochs": 10}
 
 

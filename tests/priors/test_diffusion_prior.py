@@ -77,8 +77,10 @@ def test_prior_round_trips_through_a_keras_file(ae_with_prior, tmp_path):
     loaded = keras.models.load_model(path, safe_mode=True)
     assert loaded.prior_kind == "diffusion"
     assert loaded.get_config()["latent_prior"] == model.get_config()["latent_prior"]
-    np.testing.assert_array_equal(np.asarray(loaded.sample(5, seed=1, steps=8)),
-                                  np.asarray(model.sample(5, seed=1, steps=8)))
+    # Same weights and noise; the networks of `model`, traced earlier in this module for other
+    # batch shapes, may take other oneDNN kernels: equal to float32 rounding (6e-8 seen).
+    np.testing.assert_allclose(np.asarray(loaded.sample(5, seed=1, steps=8)),
+                               np.asarray(model.sample(5, seed=1, steps=8)), rtol=0, atol=1e-6)
     np.testing.assert_array_equal(np.asarray(loaded.latent_prior.latent_scale),
                                   np.asarray(model.latent_prior.latent_scale))
 

@@ -75,7 +75,8 @@ def reshuffled_each_epoch(x, y, validation_data, fit_kwargs):
     unchanged unless `x` is a numpy array and `shuffle` is True (the
     default). `validation_split` takes the last examples, as Keras does.
     """
-    if not isinstance(x, np.ndarray) or fit_kwargs.get("shuffle", True) is not True:
+    if (not isinstance(x, np.ndarray) or fit_kwargs.get("shuffle", True) is not True
+            or (y is not None and len(y) != len(x))):  # Keras names the two lengths
         return x, y, validation_data, fit_kwargs
     kwargs = dict(fit_kwargs)
     batch_size = kwargs.pop("batch_size", None) or 32
