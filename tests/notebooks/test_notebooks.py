@@ -3,7 +3,8 @@
 Notebooks run in a temporary folder with the venv's `python3` kernel; they
 are committed without outputs, which the last test checks. Each takes about
 20-40 s in smoke mode (mostly kernel start and TensorFlow import), so they
-run with `-m slow`; CI's `make docs` executes every notebook in full anyway.
+run with `-m slow`; CI's `make docs` executes every notebook the same way anyway
+(AEZOO_SMOKE=1, scripts/build_docs.py).
 """
 
 import os
