@@ -111,8 +111,9 @@ def peers_training_headline(peers):
     """The aezoo / pythae training line: throughput ratio and IW-NLL gap per configuration
     (the headline configuration pooled over its seeds)."""
     h = peers["headline"]
-    parts = [f"{h['net']} {h['cores']} core ({h['epochs']} epochs, {len(h.get('seeds', [0]))} "
-             f"seed{'s' if len(h.get('seeds', [0])) > 1 else ''}) {h['ratio_to_pythae']:.2f}, "
+    seeds = len(h.get("seeds", [0]))
+    parts = [f"{h['net']} {h['cores']} core ({h['epochs']} epochs, {seeds} "
+             f"seed{'s' if seeds > 1 else ''}) {h['ratio_to_pythae']:.2f}, "
              f"IW-NLL {h['iw_nll_minus_pythae']:+.2f} nats"]
     parts += [
         f"{r['net']} {r['cores']} core{'s' if r['cores'] == 'all' else ''} "
