@@ -1,11 +1,13 @@
 """TensorFlow-free codecs: `export_codec(codec, folder)` and `load_codec(folder)`.
 
 `export_codec` writes the codec's analysis and synthesis transforms to ONNX
-(dynamic height, width or length), its entropy tables (`tables.npz`) and
-`codec.json` (name, domain, stride, the sha256 of every file, the parity it
-measured). `load_codec` runs them with ONNX Runtime, numpy and constriction
-only: the same `zoo.codecs.codec.TransformCodec` pipeline, the same tables,
-hence the same bytes, and reconstructions within float round-off.
+(dynamic batch, height, width or length), what its entropy coder needs (a
+factorized codec's tables, `tables.npz`; a VQ codec's code prior weights,
+`prior.npz`) and `codec.json` (family, name, domain, stride, the sha256 of
+every file, the parity it measured). `load_codec` runs them with ONNX
+Runtime, numpy and constriction only: the same coding pipeline
+(`zoo.codecs.codec.TransformCodec`, `zoo.codecs.vq_codec.VQCodec`), the same
+tables, hence the same bytes, and reconstructions within float round-off.
 
 Example:
 >>> import export
@@ -24,9 +26,13 @@ import numpy as np
 from zoo.codecs import bitstream
 from zoo.codecs.codec import TransformCodec
 from zoo.codecs.tables import EntropyTables
+from zoo.codecs.transformer_prior import TransformerPrior
+from zoo.codecs.vq_codec import VQCodec
 
 CODEC_FILE = "codec.json"
-FILES = ("analysis.onnx", "synthesis.onnx", "tables.npz")
+# What each codec family's entropy coder reads, besides the two transforms.
+CODER_FILES = {"factorized": "tables.npz", "vq": "prior.npz"}
+TRANSFORMS = ("analysis.onnx", "synthesis.onnx")
 FORMAT_VERSION = 1
 # Largest |Keras - ONNX Runtime| over a reconstruction from the same bytes.
 RECONSTRUCTION_TOLERANCE = 1e-3
@@ -37,17 +43,17 @@ def _sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def _to_onnx(network, path, input_name, rank, channels):
+def _to_onnx(transform, path, spec):
     import tensorflow as tf
     import tf2onnx
 
     from zoo import quiet
 
-    signature = [tf.TensorSpec((None,) * (rank + 1) + (channels,), tf.float32, input_name)]
+    signature = [spec]
 
     @tf.function(input_signature=signature)
     def function(x):
-        return {"output": network(x, training=False)}
+        return {"output": transform(x)}
 
     with quiet.silenced_stderr():
         proto, _ = tf2onnx.convert.from_function(function, input_signature=signature, opset=17)
@@ -85,21 +91,18 @@ def export_codec(codec, folder, examples=None):
     """
     from zoo import atomic
 
-    if not hasattr(codec, "analysis_model") or not hasattr(codec, "tables"):
-        raise ValueError(f"export_codec expects a zoo.codecs transform codec. Received: "
-                         f"{type(codec).__name__}")
-    rank = 2 if codec.domain == "image" else 1
+    family = getattr(codec, "config", {}).get("family")
+    if family not in CODER_FILES:
+        raise ValueError(f"export_codec expects a zoo.codecs codec of family "
+                         f"{sorted(CODER_FILES)}. Received: {type(codec).__name__}")
+    config = {"format": FORMAT_VERSION, "bitstream_format": bitstream.FORMAT_VERSION,
+              "family": family, "name": codec.name, "domain": codec.domain,
+              "channels": codec.channels, "stride": codec.stride,
+              "sample_rate": codec.sample_rate, "period": codec.period, "tile": codec.tile,
+              "known": {str(k): v for k, v in codec.known.items()}}
     with atomic.atomic_directory(folder, overwrite=True) as tmp:
-        _to_onnx(codec.analysis_model, os.path.join(tmp, "analysis.onnx"), "x", rank,
-                 codec.channels)
-        _to_onnx(codec.synthesis_model, os.path.join(tmp, "synthesis.onnx"), "y_hat", rank,
-                 codec.latent_channels)
-        np.savez(os.path.join(tmp, "tables.npz"), **codec.tables.arrays())
-        exported = _load(tmp, {"name": codec.name, "domain": codec.domain,
-                               "channels": codec.channels, "stride": codec.stride,
-                               "sample_rate": codec.sample_rate, "period": codec.period,
-                               "tile": codec.tile},
-                           codec.known)
+        WRITERS[family](codec, tmp)
+        exported = _load(tmp, config, codec.known)
         same, worst = True, 0.0
         for x in examples if examples is not None else _examples(codec):
             data = codec.compress(x)
@@ -110,17 +113,42 @@ def export_codec(codec, folder, examples=None):
             raise ValueError(f"Exported codec {codec.name!r} disagrees with the codec: same "
                              f"bytes {same}, reconstructions {worst:.3g} apart (tolerance "
                              f"{RECONSTRUCTION_TOLERANCE})")
-        config = {"format": FORMAT_VERSION, "bitstream_format": bitstream.FORMAT_VERSION,
-                  "name": codec.name, "domain": codec.domain, "channels": codec.channels,
-                  "stride": codec.stride, "sample_rate": codec.sample_rate,
-                  "period": codec.period, "tile": codec.tile,
-                  "known": {str(k): v for k, v in codec.known.items()},
-                  "files": {name: _sha256(os.path.join(tmp, name)) for name in FILES},
-                  "parity": {"same_bytes": same, "max_abs_diff": worst}}
+        config["files"] = {name: _sha256(os.path.join(tmp, name))
+                           for name in TRANSFORMS + (CODER_FILES[family],)}
+        config["parity"] = {"same_bytes": same, "max_abs_diff": worst}
         with open(os.path.join(tmp, CODEC_FILE), "w") as f:
             json.dump(config, f, indent=2)
             f.write("\n")
     return config
+
+
+def _write_factorized(codec, folder):
+    import tensorflow as tf
+
+    rank = 2 if codec.domain == "image" else 1
+    for name, network, channels in (("analysis", codec.analysis_model, codec.channels),
+                                    ("synthesis", codec.synthesis_model,
+                                     codec.latent_channels)):
+        spec = tf.TensorSpec((None,) * (rank + 1) + (channels,), tf.float32, "x")
+        _to_onnx(lambda x, net=network: net(x, training=False),
+                 os.path.join(folder, f"{name}.onnx"), spec)
+    np.savez(os.path.join(folder, "tables.npz"), **codec.tables.arrays())
+
+
+def _write_vq(codec, folder):
+    import tensorflow as tf
+
+    model = codec.model
+    _to_onnx(lambda x: tf.cast(model.codes_tensor(x), tf.int32),
+             os.path.join(folder, "analysis.onnx"),
+             tf.TensorSpec((None, codec.tile, codec.tile, codec.channels), tf.float32, "x"))
+    _to_onnx(lambda c: model.decode_tensor(model.quantize_codes(c)),
+             os.path.join(folder, "synthesis.onnx"),
+             tf.TensorSpec((None,) + codec.grid, tf.int32, "codes"))
+    np.savez(os.path.join(folder, "prior.npz"), **codec.prior.arrays)
+
+
+WRITERS = {"factorized": _write_factorized, "vq": _write_vq}
 
 
 def _session(path):
@@ -130,15 +158,21 @@ def _session(path):
     options.log_severity_level = 3
     session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
-    return lambda x: session.run(None, {name: np.ascontiguousarray(x, np.float32)})[0]
+    dtype = np.int32 if session.get_inputs()[0].type == "tensor(int32)" else np.float32
+    return lambda x: session.run(None, {name: np.ascontiguousarray(x, dtype)})[0]
 
 
 def _load(folder, config, known):
-    with np.load(os.path.join(folder, "tables.npz"), allow_pickle=False) as arrays:
-        tables = EntropyTables.from_arrays(arrays)
+    analysis = _session(os.path.join(folder, "analysis.onnx"))
+    synthesis = _session(os.path.join(folder, "synthesis.onnx"))
+    coder = os.path.join(folder, CODER_FILES[config.get("family", "factorized")])
+    with np.load(coder, allow_pickle=False) as arrays:
+        arrays = dict(arrays)
+    if config.get("family") == "vq":
+        return VQCodec(config, analysis, synthesis, TransformerPrior(arrays), known)
+    tables = EntropyTables.from_arrays(arrays)
     return TransformCodec(config["name"], config["domain"], config["channels"],
-                          config["stride"], tables, _session(os.path.join(folder, "analysis.onnx")),
-                          _session(os.path.join(folder, "synthesis.onnx")),
+                          config["stride"], tables, analysis, synthesis,
                           config.get("sample_rate"), known, config.get("period", 1),
                           config.get("tile"))
 
@@ -150,7 +184,8 @@ def load_codec(folder):
         folder: str. A folder written by `export_codec`.
 
     Returns:
-        `zoo.codecs.codec.TransformCodec` with `compress` and `decompress`.
+        A codec (`zoo.codecs.codec.TransformCodec`, or `zoo.codecs.vq_codec.VQCodec`
+        for a VQ codec) with `compress` and `decompress`.
 
     Raises:
         ValueError: a missing or unreadable `codec.json`, a newer format, or a
@@ -168,7 +203,11 @@ def load_codec(folder):
     if version != FORMAT_VERSION:
         raise ValueError(f"{path} has format {version}: this aezoo reads format "
                          f"{FORMAT_VERSION}. Received: format {version}")
-    for name in FILES:
+    family = config.get("family", "factorized")
+    if family not in CODER_FILES:
+        raise ValueError(f"{path} names codec family {family!r}: this aezoo reads "
+                         f"{sorted(CODER_FILES)}. Received: family {family!r}")
+    for name in TRANSFORMS + (CODER_FILES[family],):
         file = os.path.join(str(folder), name)
         digest = _sha256(file) if os.path.exists(file) else "missing"
         if digest != files.get(name):

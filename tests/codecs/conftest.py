@@ -1,8 +1,10 @@
-"""Fixtures of the codec tests: a shipped preset, its TensorFlow-free export, test digits."""
+"""Fixtures of the codec tests: shipped presets of each family, their TF-free exports, digits."""
 
 import pytest
 
-PRESET = "factorized_mnist_q3"
+# One preset per codec family: a factorized-prior transform codec, a VQ-VAE's codes under its
+# Transformer code prior. Tests taking `preset_codec` run for both.
+PRESETS = ("factorized_mnist_q3", "vq_mnist")
 
 
 @pytest.fixture(scope="session")
@@ -13,11 +15,11 @@ def digits():
     return x[:20]
 
 
-@pytest.fixture(scope="session")
-def preset_codec():
+@pytest.fixture(scope="session", params=PRESETS)
+def preset_codec(request):
     import zoo.codecs
 
-    return zoo.codecs.load(PRESET)
+    return zoo.codecs.load(request.param)
 
 
 @pytest.fixture(scope="session")

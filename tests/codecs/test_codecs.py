@@ -62,7 +62,8 @@ def test_preset_round_trip_bytes_and_quality(preset_codec, digits):
 
 
 def test_ladder_trades_bytes_for_quality(digits):
-    names = zoo.codecs.list_codecs("image")
+    names = [n for n in zoo.codecs.list_codecs("image")
+             if zoo.codecs.codec_info(n)["family"] == "factorized"]
     low, high = zoo.codecs.load(names[0]), zoo.codecs.load(names[-1])
     sizes = [np.mean([len(c.compress(x)) for x in digits[:8]]) for c in (low, high)]
     quality = [np.mean([_psnr(x, c.decompress(c.compress(x))) for x in digits[:8]])

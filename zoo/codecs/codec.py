@@ -27,7 +27,8 @@ class TransformCodec:
         domain: str. `"image"` or `"audio"`.
         channels: int. Image channels (1 for audio).
         stride: int. Total downsampling of the analysis transform per axis.
-        tables: `zoo.codecs.tables.EntropyTables`. The latents' tables.
+        tables: `zoo.codecs.tables.EntropyTables` or None. The latents' tables (None for
+            a subclass that codes its latents itself, e.g. under an autoregressive prior).
         analysis: callable. float32 `(1, *padded_shape)` -> latents `(1, ..., M)`.
         synthesis: callable. float32 latents `(1, ..., M)` -> `(1, *padded_shape)`.
         sample_rate: int or None. Audio sampling rate in Hz.
@@ -56,7 +57,7 @@ class TransformCodec:
         self.known = dict(known or {})
         self.period = int(period) if domain == "image" else 1
         self.tile = int(tile) if tile and domain == "image" else None
-        self.latent_channels = tables.channels // (self.period ** 2)
+        self.latent_channels = None if tables is None else tables.channels // self.period ** 2
         self._analysis = analysis
         self._synthesis = synthesis
 

@@ -1,8 +1,10 @@
-"""Recipes of the shipped codec presets: `python -m zoo.codecs.recipes image|audio [--out DIR]`.
+"""Recipes of the shipped codec presets: `python -m zoo.codecs.recipes image|vq|audio`.
 
 Image ladder: one factorized-prior codec trained on mnist5k's train split at
 the middle rate-distortion weight, then warm-started at each other weight.
-Each preset is measured on the 1,000 test digits (every digit compressed
+VQ: the `vq_vae_conv_mnist` preset's codes under its Transformer code prior
+(nothing to train). Audio: `zoo.codecs.speech.train_speech_codec`. Each
+image preset is measured on the 1,000 test digits (every digit compressed
 on its own) and written with `write_preset` (folder, card, manifest entry).
 """
 
@@ -14,8 +16,6 @@ import os
 import sys
 
 import numpy as np
-
-from zoo.codecs import bitstream
 
 PRESETS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "presets")
 MANIFEST = "manifest.json"
@@ -29,15 +29,13 @@ IMAGE_STEPS = {"base": 12000, "warm": 2000}
 
 
 def image_metrics(codec, x):
-    """Mean bytes and PSNR of every image in `x` compressed on its own (batched transforms)."""
-    y = codec.analysis_model.predict(x, batch_size=250, verbose=0)
-    q = np.round(y).astype(np.int64)
-    x_hat = np.clip(codec.synthesis_model.predict(q.astype(np.float32), batch_size=250,
-                                                  verbose=0), 0, 1)
-    index = np.broadcast_to(codec.table_index(q.shape[1:-1]), q.shape[1:])
-    sizes = [len(bitstream.pack(codec.name, x.shape[1:], codec.tables.encode(qi, index)))
-             for qi in q]
-    mse = np.mean((x - x_hat) ** 2, axis=(1, 2, 3))
+    """Mean bytes and PSNR of every image in `x` compressed on its own, as users will."""
+    sizes, mse = [], []
+    for image in x:
+        data = codec.compress(image)
+        sizes.append(len(data))
+        mse.append(np.mean((image - codec.decompress(data)) ** 2))
+    mse = np.array(mse)
     psnr = 10 * np.log10(1.0 / np.maximum(mse, 1e-10))
     return {"n_test": len(x), "bytes_per_image": float(np.mean(sizes)),
             "bits_per_pixel": float(np.mean(sizes) * 8 / np.prod(x.shape[1:])),
@@ -117,24 +115,58 @@ def train_image_ladder(out=PRESETS_DIR, steps=IMAGE_STEPS, log=print, base_folde
         write_preset(codec, metrics, recipe, "mnist5k", out)
 
 
+VQ_SOURCE = "vq_vae_conv_mnist"
+
+
+def write_vq_preset(out=PRESETS_DIR, name="vq_mnist", source=VQ_SOURCE, log=print):
+    """Writes the VQ codec of the `source` model preset, measured on mnist5k's test digits."""
+    import zoo
+    import zoo.datasets
+    from zoo.codecs.vq_codec import VQCodec
+
+    codec = VQCodec.from_model(zoo.load(source), name, source=source)
+    x_test, _ = zoo.datasets.load("mnist5k", "test")
+    metrics = image_metrics(codec, x_test)
+    log(f"{name}: {json.dumps(metrics)}")
+    recipe = f"python -m zoo.codecs.recipes vq  # the {source} preset's codes and code prior"
+    return write_preset(codec, metrics, recipe, "mnist5k", out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m zoo.codecs.recipes")
-    parser.add_argument("kind", choices=("image", "audio"))
+    parser.add_argument("kind", choices=("image", "vq", "audio"))
     parser.add_argument("--out", default=PRESETS_DIR)
     parser.add_argument("--base-folder", default=None,
                         help="image: read the base codec from this folder instead of training")
     parser.add_argument("--steps", type=int, default=3000, help="audio: optimizer steps")
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="audio: stop after this many seconds")
+    parser.add_argument("--name", default="conv_speech_8kbps", help="audio: preset name")
+    parser.add_argument("--target-bps", type=float, default=7000.0,
+                        help="audio: bitrate the rate penalty holds the codec under")
+    parser.add_argument("--initial", default=None,
+                        help="audio: codec preset or folder to warm-start from")
+    parser.add_argument("--learning-rate", type=float, default=1e-3, help="audio")
+    parser.add_argument("--mel-weight", type=float, default=0.0,
+                        help="audio: weight of the log-mel loss")
+    parser.add_argument("--gain-db", type=float, default=0.0,
+                        help="audio: random gain per training crop, +-dB")
+    parser.add_argument("--corpus-dir", default=None,
+                        help="audio: folder of corpus.npy (synthesized there if missing)")
     args = parser.parse_args(argv)
     if args.kind == "image":
         train_image_ladder(args.out, log=lambda line: print(line, flush=True),
                            base_folder=args.base_folder)
+    elif args.kind == "vq":
+        write_vq_preset(args.out, log=lambda line: print(line, flush=True))
     else:
         from zoo.codecs.speech import train_speech_codec
 
-        train_speech_codec(args.out, steps=args.steps, max_seconds=args.max_seconds,
-                           log=lambda line: print(line, flush=True))
+        train_speech_codec(args.out, name=args.name, steps=args.steps,
+                           corpus_dir=args.corpus_dir, target_bps=args.target_bps,
+                           max_seconds=args.max_seconds, initial=args.initial,
+                           learning_rate=args.learning_rate, mel_weight=args.mel_weight,
+                           gain_db=args.gain_db, log=lambda line: print(line, flush=True))
     return 0
 
 

@@ -9,7 +9,8 @@ from zoo.codecs import bitstream
 
 PRESETS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "presets")
 # family -> "module:class"; a family's class has `from_folder(folder, known=None)`.
-FAMILIES = {"factorized": "zoo.codecs.factorized:FactorizedCodec"}
+FAMILIES = {"factorized": "zoo.codecs.factorized:FactorizedCodec",
+            "vq": "zoo.codecs.vq_codec:VQCodec"}
 
 
 def _manifest():
