@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install demo test test-slow lint bench clean docs test-browser
+.PHONY: install system-deps demo test test-slow lint bench clean docs test-browser
+
+# Debian packages: speech synthesis for the audio codec's corpus, Opus for its baseline,
+# chromium for the browser test (.ci/run installs the same).
+SYSTEM_PACKAGES := festival festvox-kallpc16k festvox-kdlpc16k espeak-ng opus-tools chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +20,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+system-deps:
+	apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES)
 
 # The docs site: the `docs` extra (MkDocs Material, mkdocstrings, mkdocs-jupyter) and npm
 # packages (onnxruntime-web and KaTeX vendored into the site, playwright-core for the browser

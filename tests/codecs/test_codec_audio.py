@@ -69,12 +69,36 @@ def test_exported_speech_codec_same_bytes(tmp_path):
     np.testing.assert_allclose(light.decompress(data), codec.decompress(data), atol=1e-3)
 
 
+def test_mel_loss_is_zero_for_equal_speech_and_grows_with_noise():
+    import tensorflow as tf
+
+    from zoo.codecs.training import _mel_loss
+
+    x = tf.constant(_clip()[None, :8000])
+    rng = np.random.default_rng(0)
+    losses = [float(_mel_loss(tf, x, x + rng.normal(0, s, x.shape).astype(np.float32), 16000))
+              for s in (0.0, 0.003, 0.03)]
+    assert losses[0] == 0.0 and 0.05 < losses[1] < losses[2], losses
+
+
+def test_training_crops_take_a_random_gain_within_the_bound():
+    from zoo.codecs.training import _crops
+
+    x = np.ones((4, 1000), np.float32)
+    batch = _crops(np.random.default_rng(0), x, 256, 100, gain_db=6.0)
+    assert batch.shape == (256, 100, 1) and batch.dtype == np.float32
+    gains = 20 * np.log10(batch[:, 0, 0])
+    assert np.all(np.abs(gains) <= 6.0) and gains.max() > 5 and gains.min() < -5
+    assert np.all(batch == batch[:, :1])  # one gain per crop
+    assert np.all(_crops(np.random.default_rng(0), x, 8, 100) == 1.0)
+
+
 @pytest.mark.slow
 def test_corpus_synthesis_is_speech_at_16_khz(tmp_path):
     if not (shutil.which("text2wave") and shutil.which("espeak-ng")):
         pytest.skip("festival / espeak-ng not installed (apt-get, see .ci/run)")
     corpus = speech.synthesize_corpus(str(tmp_path), limit=20, log=lambda line: None)
-    assert len(corpus) > 16000 * 10  # two chunks of ten sentences: well over 10 s
+    assert len(corpus) > 16000 * 10  # kal_diphone and ked_diphone, ten sentences each: > 10 s
     assert 0.3 < np.abs(corpus).max() <= 0.61
     frames = corpus[: len(corpus) // 400 * 400].reshape(-1, 400)
     energy = (frames ** 2).mean(axis=1)

@@ -27,6 +27,17 @@ def test_bytes_at_equal_psnr_interpolate_inside_the_curve_only():
     assert bench_codecs.interpolate_bytes(curve, 33.0) is None
 
 
+def test_opus_pesq_is_interpolated_over_measured_rates_inside_the_sweep_only():
+    from bench.speech import opus_at
+
+    summary = [{"codec": "opus 6 kbps", "kbps": 6.7, "pesq_wb": 1.8},
+               {"codec": "opus 5 kbps", "kbps": 5.5, "pesq_wb": 1.2},
+               {"codec": "conv_speech", "kbps": 6.0, "pesq_wb": 4.0}]
+    assert opus_at(summary, 6.1) == pytest.approx(1.5)
+    assert opus_at(summary, 5.5) == pytest.approx(1.2)
+    assert opus_at(summary, 5.0) is None and opus_at(summary, 7.0) is None
+
+
 def test_ms_ssim_is_one_for_equal_images_and_drops_with_noise():
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, (28, 28))

