@@ -57,6 +57,22 @@ def test_speech_codec_pesq_and_opus():
 
 @pytest.mark.slow
 @needs_audio
+def test_a_speech_codec_reaches_085_of_opus_pesq_at_its_bitrate():
+    from bench.speech import run_audio
+
+    if not shutil.which("opusenc"):
+        pytest.skip("opus-tools not installed")
+    result = run_audio()
+    if result is None:
+        pytest.skip("pysptk (the `codecs` extra) is not installed: no held-out clip")
+    learned = [s for s in result["summary"] if "pesq_ratio_to_opus" in s]
+    assert all(s["kbps"] <= 8.0 for s in learned)
+    # The bar: PESQ-WB at least 0.85x Opus's at the same measured bitrate.
+    assert max(s["pesq_ratio_to_opus"] for s in learned) >= 0.85, learned
+
+
+@pytest.mark.slow
+@needs_audio
 def test_exported_speech_codec_same_bytes(tmp_path):
     import export
 
