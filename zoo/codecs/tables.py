@@ -12,6 +12,36 @@ import numpy as np
 MAX_SYMBOLS = 1 << 24
 
 
+def payload_of(coder):
+    """The bytes of an ANS coder's words, trailing zero bytes dropped (decode_payload restores)."""
+    return coder.get_compressed().astype("<u4").tobytes().rstrip(b"\x00")
+
+
+def decode_payload(payload, read, what):
+    """Runs `read(coder)` on an ANS decoder over `payload` (from `payload_of`).
+
+    Raises:
+        ValueError: one for any corrupt payload: a trailing zero byte (never
+            written), a decoder failure, or data left after every `what` is read.
+    """
+    import constriction
+
+    if payload[-1:] == b"\x00":
+        raise ValueError("Corrupt payload: it ends with a zero byte, which the encoder "
+                         "never writes")
+    words = np.frombuffer(payload + b"\x00" * (-len(payload) % 4), dtype="<u4")
+    try:
+        coder = constriction.stream.stack.AnsCoder(words.astype(np.uint32))
+        read(coder)
+        rest = not coder.is_empty()
+    except Exception as error:  # constriction raises its own types on bad words
+        raise ValueError(f"Corrupt payload: the entropy decoder failed "
+                         f"({type(error).__name__}: {error})") from None
+    if rest:
+        raise ValueError(f"Corrupt payload: data left over after decoding every {what} "
+                         f"(truncated, padded or not this codec's)")
+
+
 class EntropyTables:
     """Per-channel categorical tables over clipped integers, and ANS coding under them.
 
@@ -100,8 +130,7 @@ class EntropyTables:
             if models[t] is not None and bounds[t + 1] > bounds[t]:
                 coder.encode_reverse(np.ascontiguousarray(symbols[order[bounds[t]:bounds[t + 1]]]),
                                      models[t])
-        words = coder.get_compressed().astype("<u4")
-        return words.tobytes().rstrip(b"\x00")
+        return payload_of(coder)
 
     def decode(self, payload, n=None, index=None):
         """Integers from `encode` output: `(n, C)`, or flat in the order of `index`.
@@ -109,7 +138,6 @@ class EntropyTables:
         Raises:
             ValueError: a corrupt payload (the decoder fails or data is left over).
         """
-        import constriction
 
         if index is None:
             if n * self.channels > MAX_SYMBOLS:
@@ -121,28 +149,18 @@ class EntropyTables:
         if len(index) > MAX_SYMBOLS:
             raise ValueError(f"Refusing to decode {len(index):,} symbols: at most "
                              f"{MAX_SYMBOLS:,}")
-        if payload[-1:] == b"\x00":
-            raise ValueError("Corrupt payload: it ends with a zero byte, which the encoder "
-                             "never writes")
-        padded = payload + b"\x00" * (-len(payload) % 4)
-        words = np.frombuffer(padded, dtype="<u4").astype(np.uint32)
         symbols = np.zeros(len(index), np.int64)
         models = self.models()
         order = np.argsort(index, kind="stable")
         bounds = np.searchsorted(index[order], np.arange(self.channels + 1))
-        try:
-            coder = constriction.stream.stack.AnsCoder(words)
+
+        def read(coder):
             for t in range(self.channels):
                 count = int(bounds[t + 1] - bounds[t])
                 if models[t] is not None and count:
                     symbols[order[bounds[t]:bounds[t + 1]]] = coder.decode(models[t], count)
-            rest = not coder.is_empty()
-        except Exception as error:  # constriction raises its own types on bad words
-            raise ValueError(f"Corrupt payload: the entropy decoder failed "
-                             f"({type(error).__name__}: {error})") from None
-        if rest:
-            raise ValueError("Corrupt payload: data left over after decoding every latent "
-                             "(truncated, padded or not this codec's)")
+
+        decode_payload(payload, read, "latent")
         return (symbols + self.offsets[index]).reshape(shape)
 
     @classmethod

@@ -18,6 +18,8 @@ tests check the logits against Keras.
 import numpy as np
 from scipy.special import erf
 
+from zoo.codecs.tables import decode_payload, payload_of
+
 # Logits are rounded to multiples of this before the softmax (see above).
 LOGIT_STEP = 1.0 / 256
 # Keras' LayerNormalization default.
@@ -171,7 +173,7 @@ class TransformerPrior:
         family = constriction.stream.model.Categorical(perfect=False)
         coder.encode_reverse(codes.T.reshape(-1).astype(np.int32), family,
                              pmfs.reshape(-1, self.num_embeddings))
-        return coder.get_compressed().astype("<u4").tobytes().rstrip(b"\x00")
+        return payload_of(coder)
 
     def decode(self, payload, n):
         """Code grids `(n, L)` from `encode` output.
@@ -181,13 +183,9 @@ class TransformerPrior:
         """
         import constriction
 
-        if payload[-1:] == b"\x00":
-            raise ValueError("Corrupt payload: it ends with a zero byte, which the encoder "
-                             "never writes")
-        words = np.frombuffer(payload + b"\x00" * (-len(payload) % 4), dtype="<u4")
         codes = np.zeros((n, self.length), np.int64)
-        try:
-            coder = constriction.stream.stack.AnsCoder(words.astype(np.uint32))
+
+        def read(coder):
             family = constriction.stream.model.Categorical(perfect=False)
             steps = self.conditionals(n)
             logits = next(steps)
@@ -195,11 +193,6 @@ class TransformerPrior:
                 codes[:, i] = coder.decode(family, self.pmfs(logits))
                 if i + 1 < self.length:
                     logits = steps.send(codes[:, i])
-            rest = not coder.is_empty()
-        except Exception as error:  # constriction raises its own types on bad words
-            raise ValueError(f"Corrupt payload: the entropy decoder failed "
-                             f"({type(error).__name__}: {error})") from None
-        if rest:
-            raise ValueError("Corrupt payload: data left over after decoding every code "
-                             "(truncated, padded or not this codec's)")
+
+        decode_payload(payload, read, "code")
         return codes
