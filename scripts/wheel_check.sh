@@ -3,7 +3,9 @@
 # a clean venv outside the checkout, and use it from an empty folder the way a user would.
 #
 #   1. every preset listed and loaded (they ship inside the wheel);
-#   2. `aezoo quickstart` and `aezoo bench ae_conv_mnist --quick` exit 0;
+#   2. every codec preset listed, loaded and round-tripped (a VQ codec loads its model
+#      preset by name from the wheel); `aezoo compress` / `aezoo decompress` exit 0;
+#      `aezoo quickstart` and `aezoo bench ae_conv_mnist --quick` exit 0;
 #   3. `aezoo publish` -> a local http.server on 127.0.0.1 -> zoo.load(URL) gives outputs
 #      identical to the shipped preset, lands in AEZOO_CACHE, loads again with the server
 #      stopped; a tampered model.keras behind a URL is refused naming sha256, nothing cached;
@@ -76,6 +78,27 @@ for name in names:
     print(f"loaded {name}: {type(model).__name__} from {zoo.hub.saved_models_dir()}")
 print(f"{len(names)} presets listed and loaded from the wheel")
 EOF
+run codecs "$V/python" - "$REPO" <<'EOF'
+import json, os, sys
+import numpy as np
+import zoo.codecs
+import zoo.datasets
+from zoo.codecs import files
+with open(os.path.join(sys.argv[1], "zoo", "codecs", "presets", "manifest.json")) as f:
+    expected = sorted(json.load(f)["codecs"])
+assert zoo.codecs.list_codecs() == expected, (zoo.codecs.list_codecs(), expected)
+x, _ = zoo.datasets.load("mnist5k", "test")
+wave = (0.3 * np.sin(2 * np.pi * 220 * np.arange(16000) / 16000)).astype(np.float32)
+for name in expected:
+    codec = zoo.codecs.load(name)
+    example = x[0] if codec.domain == "image" else wave
+    data = codec.compress(example)
+    assert codec.decompress(data).shape == example.shape, name
+    print(f"{name}: {len(data)} bytes, round trip from the wheel")
+files.write_example("digit.png", x[0])
+EOF
+run compress "$V/aezoo" compress vq_mnist digit.png digit.aez
+run decompress "$V/aezoo" decompress digit.aez digit_back.png
 say "aezoo train --preset from the wheel must refuse to write into site-packages"
 if "$V/aezoo" train ae --data digits --epochs 1 --preset wheel_check_preset \
     >"$LOGS/train.out" 2>"$LOGS/train.err"; then

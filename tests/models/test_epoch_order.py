@@ -18,7 +18,8 @@ def test_seeded_epochs_differ_and_repeat_across_runs():
     for _ in range(2):
         keras.utils.set_random_seed(0)
         dataset, y, _, kwargs = reshuffled_each_epoch(x, None, None, {"batch_size": 8})
-        assert y is None and "batch_size" not in kwargs
+        # shuffle=False to Keras: the dataset shuffles itself (True would make Keras warn).
+        assert y is None and "batch_size" not in kwargs and kwargs["shuffle"] is False
         runs.append(_epochs(dataset, 3))
     first, second, third = runs[0]
     # Plain Keras 3.15 arrays: every seeded epoch equals the first (the bug avoided here).

@@ -90,5 +90,8 @@ def load(name):
             folder, family = name, json.load(f)["family"]
     else:
         folder, family = _verified_folder(name)
+    from zoo import quiet
+
+    quiet.import_tensorflow()  # without its C++ start-up lines, as zoo.load does
     module, cls = FAMILIES[family].split(":")
     return getattr(importlib.import_module(module), cls).from_folder(folder, known=known_ids())

@@ -81,7 +81,7 @@ def reshuffled_each_epoch(x, y, validation_data, fit_kwargs):
         return x, y, validation_data, fit_kwargs
     kwargs = dict(fit_kwargs)
     batch_size = kwargs.pop("batch_size", None) or 32
-    kwargs.pop("shuffle", None)
+    kwargs["shuffle"] = False  # the dataset reshuffles itself; Keras warns at True for one
     split = kwargs.pop("validation_split", None) or 0.0
     arrays = (x,) if y is None else (x, y)
     if split:
