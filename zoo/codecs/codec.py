@@ -7,7 +7,9 @@ round the same way and code under the same `EntropyTables`, so they write
 the same bytes.
 """
 
+import json
 import numbers
+import os
 
 import numpy as np
 
@@ -17,6 +19,16 @@ DOMAINS = ("image", "audio")
 # Largest example a header may claim: a 1024x1024 image, one minute of audio.
 MAX_PIXELS = 1 << 20
 MAX_SECONDS = 60
+
+
+def read_config(folder, name="codec.json"):
+    """The `codec.json` of a codec folder, as a dict; one ValueError if it cannot be read."""
+    path = os.path.join(folder, name)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a readable codec config: {error}") from None
 
 
 class TransformCodec:

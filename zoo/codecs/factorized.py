@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from zoo.codecs.codec import TransformCodec
+from zoo.codecs.codec import TransformCodec, read_config
 from zoo.codecs.tables import EntropyTables
 
 CONFIG_FILE = "codec.json"
@@ -98,12 +98,7 @@ class FactorizedCodec(TransformCodec):
     @classmethod
     def from_folder(cls, folder, known=None):
         """Loads a codec folder written by `save`."""
-        path = os.path.join(folder, CONFIG_FILE)
-        try:
-            with open(path) as f:
-                config = json.load(f)
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path} is not a readable codec config: {error}") from None
+        config = read_config(folder, CONFIG_FILE)
         analysis, synthesis, density, stride = build_networks(config)
         config["stride"] = stride
         with np.load(os.path.join(folder, WEIGHTS_FILE)) as arrays:

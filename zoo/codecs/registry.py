@@ -6,6 +6,7 @@ import json
 import os
 
 from zoo.codecs import bitstream
+from zoo.codecs.codec import read_config
 
 PRESETS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "presets")
 # family -> "module:class"; a family's class has `from_folder(folder, known=None)`.
@@ -86,8 +87,10 @@ def load(name):
     if not isinstance(name, str):
         raise ValueError(f"A codec name must be a string. Received: {name!r}")
     if os.path.isdir(name):
-        with open(os.path.join(name, "codec.json")) as f:
-            folder, family = name, json.load(f)["family"]
+        folder, family = name, read_config(name).get("family")
+        if family not in FAMILIES:
+            raise ValueError(f"{name} holds a codec of family {family!r}: expected one of "
+                             f"{sorted(FAMILIES)}")
     else:
         folder, family = _verified_folder(name)
     from zoo import quiet

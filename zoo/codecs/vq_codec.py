@@ -13,23 +13,17 @@ and, for a codec made from your own model, `model.keras`; a shipped codec
 names a `saved_models/` preset instead, pinned by its sha256.
 """
 
-import hashlib
 import json
 import os
 
 import numpy as np
 
 from zoo.codecs import bitstream
-from zoo.codecs.codec import TransformCodec
+from zoo.codecs.codec import TransformCodec, read_config
 from zoo.codecs.transformer_prior import TransformerPrior
 
 CONFIG_FILE = "codec.json"
 MODEL_FILE = "model.keras"
-
-
-def _sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 class VQCodec(TransformCodec):
@@ -115,13 +109,12 @@ class VQCodec(TransformCodec):
         """Loads a codec folder written by `save` (the model sha256-checked)."""
         import zoo
 
-        path = os.path.join(folder, CONFIG_FILE)
-        try:
-            with open(path) as f:
-                config = json.load(f)
-            source, pin = config["model"], config["model_sha256"]
-        except (OSError, ValueError, KeyError) as error:
-            raise ValueError(f"{path} is not a readable VQ codec config: {error}") from None
+        config = read_config(folder, CONFIG_FILE)
+        source, pin = config.get("model"), config.get("model_sha256")
+        if not isinstance(source, str) or not isinstance(pin, str):
+            raise ValueError(f"{os.path.join(folder, CONFIG_FILE)} is not a VQ codec config: "
+                             f"expected `model` and `model_sha256` strings. Received: "
+                             f"model={source!r}, model_sha256={pin!r}")
         local = os.path.join(folder, source)
         model = zoo.load(local if os.path.exists(local) else source, sha256=pin)
         codec = cls.from_model(model, config["name"], source, known)
@@ -132,11 +125,12 @@ class VQCodec(TransformCodec):
         """Writes `codec.json` (and `model.keras` unless the model is a named preset)."""
         import zoo
         from zoo import atomic
+        from zoo.hub.manifest import sha256_file
 
         with atomic.atomic_directory(folder, overwrite=True) as tmp:
             if self.config["model"] == MODEL_FILE:
                 self.model.save(os.path.join(tmp, MODEL_FILE))
-                self.config["model_sha256"] = _sha256(os.path.join(tmp, MODEL_FILE))
+                self.config["model_sha256"] = sha256_file(os.path.join(tmp, MODEL_FILE))
             else:
                 self.config["model_sha256"] = zoo.preset_info(self.config["model"])["sha256"]
             with open(os.path.join(tmp, CONFIG_FILE), "w") as f:
@@ -144,17 +138,18 @@ class VQCodec(TransformCodec):
                 f.write("\n")
         return folder
 
+    def _tile_codes(self, checked):
+        tiles, _ = self._blocks(checked)
+        return np.asarray(self._analysis(tiles), np.int64).reshape(len(tiles), -1)
+
     def codes(self, x):
         """Integer codes of one image: `(tiles, h * w)`."""
-        tiles, _ = self._blocks(self._checked(x))
-        return np.asarray(self._analysis(tiles), np.int64).reshape(len(tiles), -1)
+        return self._tile_codes(self._checked(x))
 
     def compress(self, x):
         """Compresses one image into bytes (header, then the codes ANS-coded under the prior)."""
         x = self._checked(x)
-        tiles, _ = self._blocks(x)
-        codes = np.asarray(self._analysis(tiles), np.int64).reshape(len(tiles), -1)
-        return bitstream.pack(self.name, x.shape, self.prior.encode(codes))
+        return bitstream.pack(self.name, x.shape, self.prior.encode(self._tile_codes(x)))
 
     def decompress(self, data):
         """The image a bitstream holds, `(H, W, C)` in [0, 1].
